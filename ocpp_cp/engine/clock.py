@@ -1,0 +1,121 @@
+"""UTC wall clock for OCPP timestamps, kept in integer seconds on top of ms ticks.
+
+Devices have no datetime/gmtime and only 30-bit floats, so dates are computed from
+day counts (proleptic Gregorian calendar) and time is never held in float seconds.
+"""
+from adafruit_ticks import ticks_add, ticks_diff
+
+_REANCHOR_MS = 3600000  # ticks_diff is only valid within ~3 days: move the base hourly
+
+
+def days_from_civil(year, month, day):
+    """Days since 1970-01-01 for a calendar date."""
+    year -= month <= 2
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+def civil_from_days(days):
+    """(year, month, day) for a number of days since 1970-01-01."""
+    days += 719468
+    era = days // 146097
+    doe = days - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def format_iso(unix):
+    """Unix seconds -> '2026-11-21T10:00:00Z'."""
+    days, secs = divmod(unix, 86400)
+    y, m, d = civil_from_days(days)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (y, m, d, secs // 3600, secs // 60 % 60, secs % 60)
+
+
+def parse_iso(text):
+    """'2026-11-21T10:00:00[.123][Z|+01:00]' -> unix seconds (int). Raises ValueError."""
+    if not isinstance(text, str) or len(text) < 19 or text[4] != "-" or text[7] != "-" \
+            or text[10] not in "Tt " or text[13] != ":" or text[16] != ":":
+        raise ValueError("not an ISO-8601 date-time: %r" % (text,))
+    y, mo, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    h, mi, s = int(text[11:13]), int(text[14:16]), int(text[17:19])
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 61):
+        raise ValueError("date-time out of range: %r" % (text,))
+    rest = text[19:]
+    if rest[:1] == ".":  # fractional seconds are dropped
+        i = 1
+        while i < len(rest) and rest[i] in "0123456789":
+            i += 1
+        rest = rest[i:]
+    offset = 0
+    if rest in ("", "Z", "z"):
+        pass  # no zone: OCPP says UTC
+    elif len(rest) in (5, 6) and rest[0] in "+-":
+        oh, om = int(rest[1:3]), int(rest[-2:])
+        offset = (oh * 3600 + om * 60) * (1 if rest[0] == "+" else -1)
+    else:
+        raise ValueError("bad time zone in %r" % (text,))
+    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset
+
+
+class Clock:
+    """Wall clock set from the Central System's currentTime.
+
+    Event times are 'stamps': unix seconds when the clock was set at the time, otherwise
+    -1 - ticks_ms of the event, resolved once the Central System tells the time.
+    """
+
+    def __init__(self, ticks_ms):
+        self.ticks_ms = ticks_ms
+        self.base = None  # unix seconds at base_ticks; None until synced
+        self.base_ticks = 0
+
+    @property
+    def synced(self):
+        return self.base is not None
+
+    def set(self, unix):
+        self.base = unix
+        self.base_ticks = self.ticks_ms()
+
+    def set_iso(self, text):
+        self.set(parse_iso(text))
+
+    def now(self):
+        """Unix seconds, or None before the first sync."""
+        if self.base is None:
+            return None
+        elapsed = ticks_diff(self.ticks_ms(), self.base_ticks)
+        if elapsed >= _REANCHOR_MS:
+            whole = elapsed // 1000
+            self.base += whole
+            self.base_ticks = ticks_add(self.base_ticks, whole * 1000)
+            elapsed -= whole * 1000
+        return self.base + elapsed // 1000
+
+    def stamp(self):
+        now = self.now()
+        return now if now is not None else -1 - self.ticks_ms()
+
+    def resolve(self, stamp):
+        """Unix seconds of a stamp, or None while it cannot be known yet."""
+        if stamp >= 0:
+            return stamp
+        if self.base is None:
+            return None
+        self.now()  # keep the base fresh
+        return self.base + ticks_diff(-1 - stamp, self.base_ticks) // 1000
+
+    def iso(self, stamp=None):
+        """ISO-8601 of a stamp (default: now). Before any sync: uptime after 1970, marked so by the year."""
+        if stamp is None:
+            stamp = self.stamp()
+        unix = self.resolve(stamp)
+        if unix is None:
+            unix = (-1 - stamp) // 1000
+        return format_iso(unix)

@@ -1,0 +1,204 @@
+"""Beginner API with ArduinoOcpp's names, on top of one ChargePoint object.
+
+    OCPP_initialize("ws://192.168.1.10:9000/ocpp/charger-01")
+    bootNotification("My Charger", "Me")
+    while True:
+        OCPP_loop()
+"""
+from .engine.chargepoint import ChargePoint, listeners
+
+_cp = None
+
+
+def _charge_point():
+    if _cp is None:
+        raise RuntimeError("call OCPP_initialize() first")
+    return _cp
+
+
+def _connector(connectorId):
+    return _charge_point().connector(connectorId)
+
+
+def OCPP_initialize(host, port=None, url=None, **options):
+    """Connect to a Central System: OCPP_initialize(url) or OCPP_initialize(host, port, url).
+
+    url is the full ws:// or wss:// URL ending in the charge point id. Options:
+    auth_key (HTTP Basic password, security profile 1), pool, ssl_context, connectors (1),
+    max_message_size, debug (log every message), log (fn(str)), connection (for tests).
+    """
+    global _cp
+    from .transport.url import parse_url
+    if port is None and url is None:
+        url = host
+    elif url is None:
+        raise ValueError("OCPP_initialize(host, port, url) needs the url too, e.g. "
+                         "OCPP_initialize(\"192.168.1.10\", 9000, \"ws://192.168.1.10:9000/ocpp/charger-01\")")
+    secure, url_host, url_port, path = parse_url(url)
+    if port is not None and (url_host != host or url_port != int(port)):
+        raise ValueError("OCPP_initialize: host/port %s:%s do not match the url %s" % (host, port, url))
+    connection = options.get("connection")
+    if connection is None:
+        from .transport.driver import WebSocketConnection
+        auth_key = options.get("auth_key")
+        cp_id = path.rstrip("/").split("/")[-1]
+        connection = WebSocketConnection(
+            url, pool=options.get("pool"), ssl_context=options.get("ssl_context"),
+            basic_auth=(cp_id, auth_key) if auth_key else None,
+            max_message_size=options.get("max_message_size", 8192), log=options.get("log"))
+    if _cp is not None:
+        _cp.close()
+    _cp = ChargePoint(connection, connectors=options.get("connectors", 1),
+                      log=options.get("log"), debug=options.get("debug", False))
+    return _cp
+
+
+def OCPP_loop():
+    _charge_point().loop()
+
+
+def OCPP_deinitialize():
+    global _cp
+    if _cp is not None:
+        _cp.close()
+        _cp = None
+
+
+def getChargePoint():
+    """The ChargePoint object under this facade, for the object API."""
+    return _charge_point()
+
+
+# ---- operations with listeners: onConf(payload); onTimeout() then onAbort(); onError(code, text, details) then onAbort() ----
+def bootNotification(chargePointModel, chargePointVendor, onConf=None, onAbort=None, onTimeout=None,
+                     onError=None, timeout=None):
+    _charge_point().boot_notification(chargePointModel, chargePointVendor, onConf, onAbort, onTimeout,
+                                      onError, timeout)
+
+
+def authorize(idTag, onConf=None, onAbort=None, onTimeout=None, onError=None, timeout=None):
+    _charge_point().authorize(idTag, onConf, onAbort, onTimeout, onError, timeout)
+
+
+def startTransaction(idTag, onConf=None, onAbort=None, onTimeout=None, onError=None, timeout=None,
+                     connectorId=1):
+    """Start a transaction now for an idTag you already checked (no Authorize)."""
+    connector = _connector(connectorId)
+    if connector.tx is not None:
+        raise RuntimeError("connector %d already has a session" % connectorId)
+    connector.begin_session(idTag, authorized=True)
+    connector.start(listeners(onConf, onAbort, onTimeout, onError, timeout))
+
+
+def stopTransaction(onConf=None, onAbort=None, onTimeout=None, onError=None, timeout=None, connectorId=1):
+    connector = _connector(connectorId)
+    if connector.running() is None:
+        raise RuntimeError("connector %d has no transaction running" % connectorId)
+    connector.stop("Local", listeners=listeners(onConf, onAbort, onTimeout, onError, timeout))
+
+
+def sendRequest(action, payload, onConf=None, onAbort=None, onTimeout=None, onError=None, timeout=None):
+    _charge_point().send_request(action, payload, onConf, onAbort, onTimeout, onError, timeout)
+
+
+# ---- sessions ----
+def beginSession(idTag, connectorId=1):
+    """A user presented idTag: Authorize, then StartTransaction once a car is plugged in."""
+    return _connector(connectorId).begin_session(idTag)
+
+
+def endSession(connectorId=1):
+    return _connector(connectorId).end_session("Local")
+
+
+def isInSession(connectorId=1):
+    return _connector(connectorId).tx is not None
+
+
+def getSessionIdTag(connectorId=1):
+    tx = _connector(connectorId).tx
+    return tx.id_tag if tx is not None else None
+
+
+def ocppPermitsCharge(connectorId=1):
+    """True while a transaction runs and is authorized: switch the relay from this."""
+    return _connector(connectorId).permits_charge()
+
+
+def getTransactionId(connectorId=1):
+    """The Central System's transactionId, -1 when none is known."""
+    tx = _connector(connectorId).running()
+    return tx.transaction_id if tx is not None and tx.transaction_id is not None else -1
+
+
+def getConnectorStatus(connectorId=1):
+    return _connector(connectorId).status or "Available"
+
+
+def isAvailable(connectorId=1):
+    """True if the connector can take a new session."""
+    connector = _connector(connectorId)
+    return connector.tx is None and connector.status in (None, "Available", "Preparing", "Finishing")
+
+
+# ---- samplers ----
+def setEnergyActiveImportSampler(fn, connectorId=1):
+    """fn() -> Wh (energy register) for meterStart/meterStop and MeterValues."""
+    _connector(connectorId).meter.add("Energy.Active.Import.Register", fn)
+
+
+def setPowerActiveImportSampler(fn, connectorId=1):
+    """fn() -> W."""
+    _connector(connectorId).meter.add("Power.Active.Import", fn)
+
+
+def addMeterValueSampler(measurand, fn, unit=None, phase=None, location=None, connectorId=1):
+    _connector(connectorId).meter.add(measurand, fn, unit, phase, location)
+
+
+def setConnectorPluggedSampler(fn, connectorId=1):
+    """fn() -> bool: is a car plugged in?"""
+    _connector(connectorId).plugged = fn
+
+
+def setEvRequestsEnergySampler(fn, connectorId=1):
+    """fn() -> bool: does the car want energy? (False -> SuspendedEV)"""
+    _connector(connectorId).ev_requests_energy = fn
+
+
+def setConnectorEnergizedSampler(fn, connectorId=1):
+    """fn() -> bool: is the relay really closed? (False -> SuspendedEVSE)"""
+    _connector(connectorId).energized = fn
+
+
+# ---- listeners ----
+def setOnReceiveRequest(action, fn):
+    """fn(payload) when the Central System sends this action."""
+    _charge_point().on_receive_request[action] = fn
+
+
+def setOnSendConf(action, fn):
+    """fn(payload) after we answered this action."""
+    _charge_point().on_send_conf[action] = fn
+
+
+def setOnRemoteStartTransactionSendConf(fn):
+    setOnSendConf("RemoteStartTransaction", fn)
+
+
+def setOnRemoteStopTransactionSendConf(fn):
+    setOnSendConf("RemoteStopTransaction", fn)
+
+
+def setOnResetSendConf(fn):
+    setOnSendConf("Reset", fn)
+
+
+def setOnResetExecute(fn):
+    """fn(isHard): restart the device; called once the transactions are closed after a Reset."""
+    _charge_point().on_reset = fn
+
+
+def setOnSetChargingProfileRequest(fn):
+    """fn(payload) for SetChargingProfile; without it the request is answered NotSupported."""
+    setOnReceiveRequest("SetChargingProfile", fn)
