@@ -1,0 +1,1 @@
+"""WebSocket transport: URL parsing, RFC 6455 framing (sans-IO), socket driver."""

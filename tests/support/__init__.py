@@ -1,0 +1,1 @@
+"""Test support: schema validation and the foreign (ocpp-rpc) Central System."""
