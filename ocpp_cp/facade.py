@@ -5,7 +5,7 @@
     while True:
         OCPP_loop()
 """
-from .engine.chargepoint import ChargePoint, listeners
+from .engine.chargepoint import ChargePoint, listeners, print_log
 
 _cp = None
 
@@ -37,6 +37,7 @@ def OCPP_initialize(host, port=None, url=None, **options):
     secure, url_host, url_port, path = parse_url(url)
     if port is not None and (url_host != host or url_port != int(port)):
         raise ValueError("OCPP_initialize: host/port %s:%s do not match the url %s" % (host, port, url))
+    log = options.get("log") or print_log
     connection = options.get("connection")
     if connection is None:
         from .transport.driver import WebSocketConnection
@@ -45,11 +46,11 @@ def OCPP_initialize(host, port=None, url=None, **options):
         connection = WebSocketConnection(
             url, pool=options.get("pool"), ssl_context=options.get("ssl_context"),
             basic_auth=(cp_id, auth_key) if auth_key else None,
-            max_message_size=options.get("max_message_size", 8192), log=options.get("log"))
+            max_message_size=options.get("max_message_size", 8192), log=log)
     if _cp is not None:
         _cp.close()
     _cp = ChargePoint(connection, connectors=options.get("connectors", 1),
-                      log=options.get("log"), debug=options.get("debug", False))
+                      log=log, debug=options.get("debug", False))
     return _cp
 
 

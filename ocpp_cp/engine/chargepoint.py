@@ -15,7 +15,7 @@ from .rpc import Request, Rpc
 BOOT_RETRY_MS = 30000  # after a BootNotification got no answer or a CALLERROR
 
 
-def _print_log(msg):
+def print_log(msg):
     print("[ocpp]", msg)
 
 
@@ -25,7 +25,7 @@ class ChargePoint:
             from adafruit_ticks import ticks_ms
         self.ticks_ms = ticks_ms
         self.connection = connection
-        self.log = log or _print_log
+        self.log = log or print_log
         self.debug = debug
         self.clock = Clock(ticks_ms)
         self.config = Configuration(connectors)
@@ -79,8 +79,7 @@ class ChargePoint:
         now = self.ticks_ms()
         connected = conn.connected
         if connected != self._was_connected:
-            self._was_connected = connected
-            self.log("connected to the Central System" if connected else "connection lost")
+            self._was_connected = connected  # the driver logs why
             if not connected:
                 self.rpc.connection_lost()
         self.rpc.poll(now)
