@@ -35,7 +35,7 @@ def OCPP_initialize(host, port=None, url=None, **options):
         raise ValueError("OCPP_initialize(host, port, url) needs the url too, e.g. "
                          "OCPP_initialize(\"192.168.1.10\", 9000, \"ws://192.168.1.10:9000/ocpp/charger-01\")")
     secure, url_host, url_port, path = parse_url(url)
-    if port is not None and (url_host != host or url_port != int(port)):
+    if port is not None and (url_host.lower() != str(host).lower() or url_port != int(port)):
         raise ValueError("OCPP_initialize: host/port %s:%s do not match the url %s" % (host, port, url))
     log = options.get("log") or print_log
     connection = options.get("connection")
@@ -49,7 +49,7 @@ def OCPP_initialize(host, port=None, url=None, **options):
             max_message_size=options.get("max_message_size", 8192), log=log)
     if _cp is not None:
         _cp.close()
-    _cp = ChargePoint(connection, connectors=options.get("connectors", 1),
+    _cp = ChargePoint(connection, connectors=options.get("connectors", 1), ticks_ms=options.get("ticks_ms"),
                       log=log, debug=options.get("debug", False))
     return _cp
 

@@ -27,10 +27,7 @@ ticks = FakeTicks()
 conn = MemoryConnection()
 cs = ScriptedCentralSystem(conn)
 log = []
-cp = OCPP_initialize("ws://127.0.0.1:9000/ocpp/mpy-1", connection=conn, log=log.append)
-cp.ticks_ms = ticks            # the engine reads time only through this
-cp.clock.ticks_ms = ticks
-cp.last_sent = ticks()
+cp = OCPP_initialize("ws://127.0.0.1:9000/ocpp/mpy-1", connection=conn, log=log.append, ticks_ms=ticks)
 energy = [50000]
 plugged = [False]
 setEnergyActiveImportSampler(lambda: energy[0])

@@ -12,7 +12,7 @@ from .config import Configuration
 from .connector import Connector
 from .rpc import Request, Rpc
 
-BOOT_RETRY_MS = 30000  # after a BootNotification got no answer or a CALLERROR
+BOOT_RETRY_S = 30  # after a BootNotification got no answer or a CALLERROR
 
 
 def print_log(msg):
@@ -34,13 +34,13 @@ class ChargePoint:
         self.boot_status = None        # None until answered, then "Pending"/"Rejected"/"Accepted"
         self.boot_payload = None       # set by boot_notification(); a default is sent otherwise
         self.boot_listeners = None
-        self.boot_retry_at = None
+        self.boot_retry_at = 0         # uptime seconds: no BootNotification before
         self.on_receive_request = {}   # action -> fn(payload): a Central System call arrived
         self.on_send_conf = {}         # action -> fn(payload): we answered it
         self.on_reset = None           # fn(hard): restart the device once transactions are closed
         self.reset_pending = None      # "Hard"/"Soft" while waiting for StopTransactions to go out
         self.reset_deadline = 0
-        self.last_sent = ticks_ms()
+        self.last_sent = 0             # uptime seconds of our last CALL (for Heartbeat)
         self._was_connected = False
 
     # ---- what the sketch calls ----
@@ -77,6 +77,7 @@ class ChargePoint:
         conn = self.connection
         conn.poll()
         now = self.ticks_ms()
+        up = self.clock.uptime(now)
         connected = conn.connected
         if connected != self._was_connected:
             self._was_connected = connected  # the driver logs why
@@ -85,16 +86,16 @@ class ChargePoint:
         self.rpc.poll(now)
         if self.boot_status != "Accepted":
             if connected and not self.rpc.pending("BootNotification") and \
-                    (self.boot_retry_at is None or ticks_diff(now, self.boot_retry_at) >= 0):
+                    up >= self.boot_retry_at:
                 from ..ops import boot_notification
                 boot_notification.send(self)
         else:
             interval = self.config.get("HeartbeatInterval")
-            if interval and ticks_diff(now, self.last_sent) >= interval * 1000 and not self.rpc.pending("Heartbeat"):
+            if interval and up - self.last_sent >= interval and not self.rpc.pending("Heartbeat"):
                 from ..ops import heartbeat
                 heartbeat.send(self)
         for c in self.connectors:
-            c.poll(now)
+            c.poll(now, up)
         if self.reset_pending is not None:
             self._reset_step(now)
 
@@ -110,11 +111,11 @@ class ChargePoint:
                 self.config.set("HeartbeatInterval", interval)
             self.log("BootNotification accepted")
         else:
-            self.boot_retry_at = ticks_add(self.ticks_ms(), (interval or 60) * 1000)
+            self.boot_retry_at = self.clock.uptime() + (interval or 60)
             self.log("BootNotification %s: retry in %d s" % (status, interval or 60))
 
     def boot_failed(self):
-        self.boot_retry_at = ticks_add(self.ticks_ms(), BOOT_RETRY_MS)
+        self.boot_retry_at = self.clock.uptime() + BOOT_RETRY_S
 
     def request_reset(self, kind):
         """Reset: close the transactions (reason SoftReset/HardReset), then restart via on_reset."""
@@ -136,7 +137,7 @@ class ChargePoint:
             self.on_reset(kind == "Hard")
 
     def sent_call(self, req, text):
-        self.last_sent = self.ticks_ms()
+        self.last_sent = self.clock.uptime()
         self.trace(">>", text)
 
     def trace(self, direction, text):

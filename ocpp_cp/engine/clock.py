@@ -30,6 +30,12 @@ def civil_from_days(days):
     return yoe + era * 400 + (month <= 2), month, day
 
 
+def days_in_month(year, month):
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
 def format_iso(unix):
     """Unix seconds -> '2026-11-21T10:00:00Z'."""
     days, secs = divmod(unix, 86400)
@@ -44,7 +50,7 @@ def parse_iso(text):
         raise ValueError("not an ISO-8601 date-time: %r" % (text,))
     y, mo, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
     h, mi, s = int(text[11:13]), int(text[14:16]), int(text[17:19])
-    if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 61):
+    if not (1 <= mo <= 12 and 1 <= d <= days_in_month(y, mo) and h < 24 and mi < 60 and s < 61):
         raise ValueError("date-time out of range: %r" % (text,))
     rest = text[19:]
     if rest[:1] == ".":  # fractional seconds are dropped
@@ -64,58 +70,56 @@ def parse_iso(text):
 
 
 class Clock:
-    """Wall clock set from the Central System's currentTime.
+    """Uptime in seconds that never wraps, plus the wall clock set from the Central System.
 
     Event times are 'stamps': unix seconds when the clock was set at the time, otherwise
-    -1 - ticks_ms of the event, resolved once the Central System tells the time.
+    -1 - uptime seconds of the event, resolved once the Central System tells the time.
     """
 
     def __init__(self, ticks_ms):
         self.ticks_ms = ticks_ms
-        self.base = None  # unix seconds at base_ticks; None until synced
-        self.base_ticks = 0
+        self._anchor = ticks_ms()  # ticks at which _up seconds had elapsed
+        self._up = 0
+        self.base = None  # unix time at uptime 0; None until synced
 
     @property
     def synced(self):
         return self.base is not None
 
+    def uptime(self, now=None):
+        """Whole seconds since start-up. ticks wrap after ~6 days and ticks_diff only
+        reaches ~3 days, so the anchor moves forward hourly; the loop calls this."""
+        elapsed = ticks_diff(self.ticks_ms() if now is None else now, self._anchor)
+        if elapsed >= _REANCHOR_MS:
+            whole = elapsed // 1000
+            self._up += whole
+            self._anchor = ticks_add(self._anchor, whole * 1000)
+            elapsed -= whole * 1000
+        return self._up + elapsed // 1000
+
     def set(self, unix):
-        self.base = unix
-        self.base_ticks = self.ticks_ms()
+        self.base = unix - self.uptime()
 
     def set_iso(self, text):
         self.set(parse_iso(text))
 
     def now(self):
         """Unix seconds, or None before the first sync."""
-        if self.base is None:
-            return None
-        elapsed = ticks_diff(self.ticks_ms(), self.base_ticks)
-        if elapsed >= _REANCHOR_MS:
-            whole = elapsed // 1000
-            self.base += whole
-            self.base_ticks = ticks_add(self.base_ticks, whole * 1000)
-            elapsed -= whole * 1000
-        return self.base + elapsed // 1000
+        return None if self.base is None else self.base + self.uptime()
 
     def stamp(self):
-        now = self.now()
-        return now if now is not None else -1 - self.ticks_ms()
+        up = self.uptime()
+        return self.base + up if self.base is not None else -1 - up
 
     def resolve(self, stamp):
         """Unix seconds of a stamp, or None while it cannot be known yet."""
         if stamp >= 0:
             return stamp
-        if self.base is None:
-            return None
-        self.now()  # keep the base fresh
-        return self.base + ticks_diff(-1 - stamp, self.base_ticks) // 1000
+        return None if self.base is None else self.base + (-1 - stamp)
 
     def iso(self, stamp=None):
         """ISO-8601 of a stamp (default: now). Before any sync: uptime after 1970, marked so by the year."""
         if stamp is None:
             stamp = self.stamp()
         unix = self.resolve(stamp)
-        if unix is None:
-            unix = (-1 - stamp) // 1000
-        return format_iso(unix)
+        return format_iso(unix if unix is not None else -1 - stamp)

@@ -5,19 +5,18 @@ car is plugged in -> StartTransaction -> MeterValues every MeterValueSampleInter
 unplug or end_session() -> StopTransaction. Status follows:
 Available -> Preparing -> Charging (SuspendedEV/SuspendedEVSE) -> Finishing -> Available.
 """
-from adafruit_ticks import ticks_add, ticks_diff
-
 from .metering import Meter
 
 
 class Transaction:
     """One session on a connector, from the idTag to the StopTransaction."""
 
-    def __init__(self, connector_id, id_tag, authorized, begin_ticks):
+    def __init__(self, connector_id, id_tag, authorized, begin_up):
         self.connector_id = connector_id
         self.id_tag = id_tag
         self.authorized = authorized  # None while an Authorize is pending
-        self.begin_ticks = begin_ticks
+        self.begin_up = begin_up      # uptime seconds (ConnectionTimeOut counts from here)
+        self.was_plugged = False      # unplugging stops only a transaction that saw the car
         self.started = False          # StartTransaction queued: the transaction runs
         self.transaction_id = None    # from the StartTransaction answer
         self.deauthorized = False     # StartTransaction answered with idTag not Accepted
@@ -43,14 +42,15 @@ class Connector:
         self.status = None
         self.status_stamp = 0
         self.reported = None            # last status the Central System confirmed
-        self.next_sample = 0
+        self.status_retry = 0           # uptime seconds: no new StatusNotification before
+        self.next_sample = 0            # uptime seconds of the next periodic MeterValues
 
     # ---- sessions ----
     def begin_session(self, id_tag, authorized=None):
         """Start a session for id_tag; authorized=None sends an Authorize first. False if busy."""
         if self.tx is not None or self.id == 0:
             return False
-        tx = Transaction(self.id, id_tag, authorized, self.cp.ticks_ms())
+        tx = Transaction(self.id, id_tag, authorized, self.cp.clock.uptime())
         self.tx = tx
         self.finishing = False
         if authorized is None:
@@ -74,7 +74,7 @@ class Connector:
         tx.started = True
         tx.meter_start = self.meter.energy_wh()
         tx.start_stamp = self.cp.clock.stamp()
-        self.next_sample = ticks_add(self.cp.ticks_ms(), self.cp.config.get("MeterValueSampleInterval") * 1000)
+        self.next_sample = self.cp.clock.uptime() + self.cp.config.get("MeterValueSampleInterval")
         from ..ops import start_transaction
         start_transaction.send(self.cp, tx, listeners)
 
@@ -100,33 +100,37 @@ class Connector:
         return tx is not None and tx.started and not tx.deauthorized
 
     # ---- the loop ----
-    def poll(self, now):
+    def poll(self, now, up):
+        """now: ticks_ms; up: uptime seconds (for intervals that may exceed the ticks range)."""
         cp = self.cp
         plugged = self.plugged() if self.plugged is not None else None
         tx = self.tx
         if tx is not None:
+            if plugged:
+                tx.was_plugged = True
             if not tx.started:
                 if tx.authorized is False:
                     cp.log("connector %d: %s not authorized" % (self.id, tx.id_tag))
                     self.tx = None
                 elif tx.authorized and plugged is not False:
                     self.start()
-                elif not plugged and ticks_diff(now, tx.begin_ticks) > cp.config.get("ConnectionTimeOut") * 1000:
+                elif not plugged and up - tx.begin_up > cp.config.get("ConnectionTimeOut"):
                     cp.log("connector %d: no car plugged in within ConnectionTimeOut" % self.id)
                     self.tx = None
-            elif plugged is False and cp.config.get("StopTransactionOnEVSideDisconnect"):
+            elif plugged is False and tx.was_plugged and cp.config.get("StopTransactionOnEVSideDisconnect"):
                 self.stop("EVDisconnected")
             else:
                 interval = cp.config.get("MeterValueSampleInterval")
-                if interval > 0 and ticks_diff(now, self.next_sample) >= 0:
-                    self.next_sample = ticks_add(now, interval * 1000)
+                if interval > 0 and up >= self.next_sample:
+                    self.next_sample = up + interval
                     from ..ops import meter_values
                     meter_values.send_sample(cp, self, "Sample.Periodic")
         status = self._infer_status(plugged)
         if status != self.status:
             self.status = status
             self.status_stamp = cp.clock.stamp()
-        if status != self.reported and cp.boot_status == "Accepted" and not cp.rpc.pending("StatusNotification", self):
+        if status != self.reported and cp.boot_status == "Accepted" and up >= self.status_retry \
+                and not cp.rpc.pending("StatusNotification", self):
             from ..ops import status_notification
             status_notification.send(cp, self)
 

@@ -65,7 +65,9 @@ _missing = {}
 
 def find_operation(action):
     """The ops module of an action (imported on first use), or None if there is none."""
-    if not isinstance(action, str) or not action.isalpha() or action in _missing:
+    # action names are case-sensitive CamelCase: 'remoteStartTransaction' is unknown
+    if not isinstance(action, str) or not action.isalpha() or not "A" <= action[0] <= "Z" \
+            or action in _missing:
         return None
     name = "ocpp_cp.ops." + _module_name(action)
     mod = sys.modules.get(name)
@@ -103,7 +105,7 @@ class Request:
         self.msg_id = None
         self.deadline = None
         self.not_before = None
-        self.attempts = 0
+        self.attempts = 0  # CALLERRORs so far (TransactionMessageAttempts counts these)
 
 
 class Rpc:
@@ -158,15 +160,16 @@ class Rpc:
             self.in_flight = None
             self._failed(req, "timeout", now)
         if self.queue:
-            self._expire(now)
+            self._expire(now, conn.connected)
             if self.in_flight is None and conn.connected:
                 self._send_next(now)
 
-    def _expire(self, now):
+    def _expire(self, now, connected):
+        # why: 'offline' = never sent, no connection; 'expired' = never sent although connected
         expired = [r for r in self.queue if not r.durable and ticks_diff(now, r.deadline) >= 0]
         for req in expired:
             self.queue.remove(req)
-            self._failed(req, "timeout", now)
+            self._failed(req, "expired" if connected else "offline", now)
 
     def _send_next(self, now):
         blocked_durable = False
@@ -196,9 +199,7 @@ class Rpc:
             return
         self.queue.remove(req)
         self.in_flight = req
-        req.attempts += 1
-        if req.durable:
-            req.deadline = ticks_add(now, req.timeout_ms)
+        req.deadline = ticks_add(now, req.timeout_ms)  # the answer gets the full timeout
         self.cp.sent_call(req, text)
 
     # ---- incoming ----
@@ -255,13 +256,15 @@ class Rpc:
         call_listener(cp.log, req.on_conf, payload)
 
     def _failed(self, req, why, now, error=None):
-        """A timeout or CALLERROR: transaction messages retry, others tell their listeners."""
+        """No answer ('timeout', or never sent: 'offline'/'expired') or a CALLERROR ('error'):
+        transaction messages retry, others tell their listeners."""
         cp = self.cp
         if req.durable:
-            if why == "timeout":
+            if why != "error":
                 cp.log("%s got no answer: will send it again" % req.action)
                 self.queue.insert(0, req)
                 return
+            req.attempts += 1
             limit = cp.config.get("TransactionMessageAttempts")
             if req.attempts < limit:
                 delay = req.attempts * cp.config.get("TransactionMessageRetryInterval") * 1000
@@ -278,7 +281,7 @@ class Rpc:
                 failed(cp, req, why)
             except Exception as e:  # noqa: BLE001
                 log_exception(cp.log, req.action + ".failed", e)
-        if why == "timeout":
+        if why != "error":
             call_listener(cp.log, req.on_timeout)
         else:
             call_listener(cp.log, req.on_error, error[0], error[1], error[2])
@@ -288,7 +291,6 @@ class Rpc:
         cp = self.cp
         if cp.boot_status == "Rejected":
             return  # OCPP 1.6 4.2.1: a rejected charge point does not answer
-        call_listener(cp.log, cp.on_receive_request.get(action), payload)
         try:
             mod = find_operation(action)
             if mod is None:
@@ -304,6 +306,7 @@ class Rpc:
             log_exception(cp.log, action, e)
             self.send_error(msg_id, "InternalError", "%s: %s" % (type(e).__name__, e))
             return
+        call_listener(cp.log, cp.on_receive_request.get(action), payload)  # a valid request
         text = json.dumps([CALLRESULT, msg_id, result], separators=(",", ":"))
         cp.trace(">>", text)
         cp.connection.send(text)

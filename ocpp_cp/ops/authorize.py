@@ -17,7 +17,7 @@ def failed(cp, req, why):
     tx = req.context
     if tx is None:
         return
-    # offline (no answer): charge anyway only if the owner allowed it
-    tx.authorized = why == "timeout" and cp.config.get("AllowOfflineTxForUnknownId")
+    # offline (no connection, or no answer): charge anyway only if the owner allowed it
+    tx.authorized = why in ("offline", "timeout") and cp.config.get("AllowOfflineTxForUnknownId")
     if tx.authorized:
         cp.log("Authorize got no answer: %s accepted offline (AllowOfflineTxForUnknownId)" % tx.id_tag)

@@ -14,3 +14,7 @@ def send(cp, connector):
 
 def conf(cp, req, payload):
     req.context.reported = req.sent_status
+
+
+def failed(cp, req, why):
+    req.context.status_retry = cp.clock.uptime() + 10  # don't hammer a Central System that refuses it
