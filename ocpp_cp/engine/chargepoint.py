@@ -20,11 +20,15 @@ def print_log(msg):
 
 
 class ChargePoint:
-    def __init__(self, connection, connectors=1, ticks_ms=None, log=None, debug=False):
+    def __init__(self, connection, connectors=1, ticks_ms=None, log=None, debug=False, store=None):
         if ticks_ms is None:
             from adafruit_ticks import ticks_ms
+        if store is None:
+            from ..storage import MemoryStore
+            store = MemoryStore()
         self.ticks_ms = ticks_ms
         self.connection = connection
+        self.store = store  # see ocpp_cp/storage: load/save/delete/names
         self.log = log or print_log
         self.debug = debug
         self.clock = Clock(ticks_ms)

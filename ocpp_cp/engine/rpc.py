@@ -298,6 +298,10 @@ class Rpc:
             handle = getattr(mod, "handle", None)
             if handle is None:
                 raise CallError("NotSupported", action + " is not accepted from a Central System")
+            spec = getattr(mod, "SCHEMA", None)
+            if spec is not None:  # the op's compact payload schema (engine/validate.py)
+                from .validate import check
+                check(payload, spec)
             result = handle(cp, payload)
         except CallError as e:
             self.send_error(msg_id, e.code, e.description, e.details)
