@@ -25,7 +25,10 @@ def OCPP_initialize(host, port=None, url=None, **options):
 
     url is the full ws:// or wss:// URL ending in the charge point id. Options:
     auth_key (HTTP Basic password, security profile 1), pool, ssl_context, connectors (1),
-    max_message_size, debug (log every message), log (fn(str)), connection (for tests).
+    max_message_size, debug (log every message), log (fn(str)), connection (for tests),
+    store (where transactions are journaled, see docs/offline.md: a directory path, "nvm",
+    "memory" or a store object; default: storage.open_store(None), i.e. ./ocpp_store on a computer;
+    with connection= given, RAM).
     """
     global _cp
     from .transport.url import parse_url
@@ -49,8 +52,11 @@ def OCPP_initialize(host, port=None, url=None, **options):
             max_message_size=options.get("max_message_size", 8192), log=log)
     if _cp is not None:
         _cp.close()
+    from .storage import open_store
+    store = options.get("store")
+    store = open_store("memory" if store is None and options.get("connection") else store, log)
     _cp = ChargePoint(connection, connectors=options.get("connectors", 1), ticks_ms=options.get("ticks_ms"),
-                      log=log, debug=options.get("debug", False))
+                      log=log, debug=options.get("debug", False), store=store)
     return _cp
 
 
@@ -83,12 +89,15 @@ def authorize(idTag, onConf=None, onAbort=None, onTimeout=None, onError=None, ti
 
 def startTransaction(idTag, onConf=None, onAbort=None, onTimeout=None, onError=None, timeout=None,
                      connectorId=1):
-    """Start a transaction now for an idTag you already checked (no Authorize)."""
+    """Start a transaction now for an idTag you already checked (no Authorize). False when the
+    connector cannot take one (inoperative, faulted, or its journal is full)."""
     connector = _connector(connectorId)
     if connector.tx is not None:
         raise RuntimeError("connector %d already has a session" % connectorId)
-    connector.begin_session(idTag, authorized=True)
+    if not connector.begin_session(idTag, authorized=True):
+        return False
     connector.start(listeners(onConf, onAbort, onTimeout, onError, timeout))
+    return connector.tx is not None
 
 
 def stopTransaction(onConf=None, onAbort=None, onTimeout=None, onError=None, timeout=None, connectorId=1):
@@ -154,7 +163,9 @@ def setPowerActiveImportSampler(fn, connectorId=1):
 
 
 def addMeterValueSampler(measurand, fn, unit=None, phase=None, location=None, connectorId=1):
-    _connector(connectorId).meter.add(measurand, fn, unit, phase, location)
+    """fn() -> number for an OCPP measurand (ValueError for other names); unit defaults per
+    measurand; connectorId=0 is the whole charger's meter (clock-aligned data only)."""
+    _connector_or_0(connectorId).meter.add(measurand, fn, unit, phase, location)
 
 
 def setConnectorPluggedSampler(fn, connectorId=1):
@@ -203,3 +214,103 @@ def setOnResetExecute(fn):
 def setOnSetChargingProfileRequest(fn):
     """fn(payload) for SetChargingProfile; without it the request is answered NotSupported."""
     setOnReceiveRequest("SetChargingProfile", fn)
+
+
+# ---- configuration, status, metering ----
+def _connector_or_0(connectorId):
+    cp = _charge_point()
+    return cp.connectors[0] if connectorId == 0 else cp.connector(connectorId)
+
+
+def declareConfiguration(key, default, readonly=False, rebootRequired=False):
+    """Add a configuration key of the sketch's own (name it with a prefix of your own; 'OcppCp'
+    is this library's). The kind (int, bool, str) follows the default; a value the Central
+    System set earlier (ChangeConfiguration, stored) replaces the default. A key that exists
+    already (a standard one, or declared before) is left as it is. Returns the value."""
+    if not isinstance(key, str) or not 0 < len(key) <= 50:
+        raise ValueError("a configuration key is a string of 1..50 characters")
+    config = _charge_point().config
+    if key not in config.keys:
+        config.declare(key, default, readonly=readonly, reboot=rebootRequired)
+    return config.get(key)
+
+
+def getConfiguration(key):
+    """The value of a configuration key (int, bool or str); KeyError for an unknown key."""
+    return _charge_point().config.get(key)
+
+
+def setConfiguration(key, value):
+    """Change a key from the sketch (read-only ones too): checked and stored as a
+    ChangeConfiguration would be; ValueError if the value does not fit."""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    status = _charge_point().config.change(key, str(value), True)
+    if status in ("Rejected", "NotSupported"):
+        raise ValueError("configuration %s=%r: %s" % (key, value, status))
+
+
+def addConnectorErrorCodeSampler(fn, connectorId=1):
+    """fn() -> an OCPP ChargePointErrorCode (e.g. "GroundFailure") or None: while it returns a
+    code the connector is Faulted and does not permit charging. connectorId=0: the whole charger."""
+    _connector_or_0(connectorId).error_samplers.append(fn)
+
+
+def isOperative(connectorId=1):
+    """False while the connector is Inoperative (ChangeAvailability) or Faulted."""
+    connector = _connector(connectorId)
+    return connector.operative and connector.error is None and _charge_point().connectors[0].error is None
+
+
+# ---- core operations (CS side) ----
+def setRequestHandler(action, fn):
+    """fn(payload) -> response dict answers the Central System's calls of this action (a vendor
+    action, or a built-in one whose logic it replaces); None removes it."""
+    handlers = _charge_point().request_handlers
+    if fn is None:
+        handlers.pop(action, None)
+    else:
+        handlers[action] = fn
+
+
+def dataTransfer(vendorId, messageId=None, data=None, onConf=None, onAbort=None, onTimeout=None,
+                 onError=None, timeout=None):
+    """Send a DataTransfer; data that is not a string goes as JSON text. onConf gets the answer
+    ({"status": ..., "data": ...})."""
+    from .ops import data_transfer
+    return data_transfer.send(_charge_point(), vendorId, messageId, data,
+                              listeners(onConf, onAbort, onTimeout, onError, timeout))
+
+
+def setOnDataTransfer(vendorId, fn):
+    """fn(messageId, data) answers the Central System's DataTransfer for vendorId: return a status
+    ("Accepted", "Rejected", "UnknownMessageId"), or (status, data), or None (Accepted)."""
+    _charge_point().data_transfer_handlers[vendorId] = fn
+
+
+def setOnUnlockConnector(fn, connectorId=1):
+    """fn() -> True (unlocked) / False: the board unlocks the cable (UnlockConnector, after the
+    transaction is stopped). Without it UnlockConnector is answered NotSupported."""
+    _connector(connectorId).unlock = fn
+
+
+def setOnResetReceiveReq(fn):
+    """fn(payload) when a Reset arrived (before the answer)."""
+    setOnReceiveRequest("Reset", fn)
+
+
+def setOnResetNotify(fn):
+    """fn(isHard) before a Reset is accepted: return False to refuse a Soft one."""
+    _charge_point().on_reset_notify = fn
+
+
+# ---- offline safety ----
+def getConnectionState():
+    """"connected", "offline" (no connection: transaction messages wait in the journal) or
+    "silent" (connected, but the Central System does not answer: the connection is remade)."""
+    return _charge_point().connection_state
+
+
+def getUnfinishedTransactions():
+    """How many transactions still have messages to deliver (0: all is with the Central System)."""
+    return len(_charge_point().journal.txs)

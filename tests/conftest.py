@@ -14,6 +14,13 @@ from tests.support.foreign_cs import ForeignCentralSystem  # noqa: E402
 from tests.support.schemas import validate_cp_messages  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _own_store(tmp_path, monkeypatch):
+    """Every test (and any sketch process it starts) journals into its own directory, never into
+    ./ocpp_store, the facade's default store (ocpp_cp/storage: OCPP_STORE)."""
+    monkeypatch.setenv("OCPP_STORE", str(tmp_path / "ocpp_store"))
+
+
 @pytest.fixture
 def central_system():
     """A dev Central System on an ephemeral port (``central_system.url("CP_1")``).

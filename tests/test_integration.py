@@ -68,6 +68,8 @@ def test_full_session_with_plug_and_card(central_system, sketch):
     assert booted[0]["status"] == "Accepted"
     assert cs.call("CP_1", "ChangeConfiguration", {"key": "MeterValueSampleInterval", "value": "1"},
                    pump=OCPP_loop) == {"status": "Accepted"}
+    # the first statuses (connectors 0 and 1: Available) are out before the car comes
+    cs.wait_for("StatusNotification", count=2, pump=OCPP_loop)
     car.plugged = True
     beginSession("CARD-1")
     start = cs.wait_for("StartTransaction", pump=OCPP_loop)[0]

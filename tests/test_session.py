@@ -427,7 +427,7 @@ def test_remote_start_with_authorize_remote_tx_requests_rejected_tag(bench):
 @pytest.mark.parametrize("payload,code", [
     ({}, "OccurenceConstraintViolation"),
     ({"connectorId": 1}, "OccurenceConstraintViolation"),
-    ({"idTag": None}, "OccurenceConstraintViolation"),
+    ({"idTag": None}, "TypeConstraintViolation"),  # null is a value of the wrong type
     ({"idTag": 1234}, "TypeConstraintViolation"),
     ({"idTag": "TAG", "connectorId": "1"}, "TypeConstraintViolation"),
     ({"idTag": "TAG", "connectorId": True}, "TypeConstraintViolation"),

@@ -5,11 +5,15 @@
     while True:
         cp.loop()
 """
+import json
+
 from adafruit_ticks import ticks_add, ticks_diff
 
 from .clock import Clock
 from .config import Configuration
 from .connector import Connector
+from .journal import Journal
+from .metering import next_aligned
 from .rpc import Request, Rpc
 
 BOOT_RETRY_S = 30  # after a BootNotification got no answer or a CALLERROR
@@ -32,9 +36,20 @@ class ChargePoint:
         self.log = log or print_log
         self.debug = debug
         self.clock = Clock(ticks_ms)
-        self.config = Configuration(connectors)
+        self.config = Configuration(connectors, store, self.log)  # stored values loaded here
         self.rpc = Rpc(self)
         self.connectors = [Connector(self, i) for i in range(connectors + 1)]  # [0] = whole charger
+        self.config.available = lambda: [m for c in self.connectors for m in c.meter.measurands()]
+        self.config.listeners.append(self._config_changed)
+        try:  # ChangeAvailability Inoperative survives a restart (ops/change_availability.py)
+            for i in json.loads(bytes(store.load("avail") or b"[]").decode()):
+                if 0 < i <= connectors:
+                    self.connectors[i].operative = False
+        except (ValueError, TypeError):
+            self.log("stored availability is corrupt: ignored")
+        self.connectors[0].operative = any(c.operative for c in self.connectors[1:])
+        self.next_aligned = None       # unix seconds of the next clock-aligned MeterValues
+        self.last_ping = 0             # uptime seconds of our last websocket ping
         self.boot_status = None        # None until answered, then "Pending"/"Rejected"/"Accepted"
         self.boot_payload = None       # set by boot_notification(); a default is sent otherwise
         self.boot_listeners = None
@@ -42,10 +57,20 @@ class ChargePoint:
         self.on_receive_request = {}   # action -> fn(payload): a Central System call arrived
         self.on_send_conf = {}         # action -> fn(payload): we answered it
         self.on_reset = None           # fn(hard): restart the device once transactions are closed
+        self.on_reset_notify = None    # fn(hard) -> False refuses a Soft Reset (ops/reset.py)
+        self.request_handlers = {}     # action -> fn(payload) -> response dict: the sketch answers it
+        self.data_transfer_handlers = {}  # vendorId -> fn(messageId, data) (ops/data_transfer.py)
+        self.auth_cache = None         # engine/auth_cache.py, made on first use
         self.reset_pending = None      # "Hard"/"Soft" while waiting for StopTransactions to go out
         self.reset_deadline = 0
         self.last_sent = 0             # uptime seconds of our last CALL (for Heartbeat)
         self._was_connected = False
+        self.connection_state = "offline"  # or "connected", "silent" (_health)
+        self._heard = 0                # uptime seconds when something last came from the CS
+        self._pong = None
+        self._rx = 0
+        # last: unfinished transactions come back from the store and their messages are queued
+        self.journal = Journal(self)
 
     # ---- what the sketch calls ----
     def connector(self, connector_id=1):
@@ -87,7 +112,11 @@ class ChargePoint:
             self._was_connected = connected  # the driver logs why
             if not connected:
                 self.rpc.connection_lost()
+            else:
+                self._heard = up
+                self.rpc.unanswered = 0
         self.rpc.poll(now)
+        self._health(conn, connected, up)
         if self.boot_status != "Accepted":
             if connected and not self.rpc.pending("BootNotification") and \
                     up >= self.boot_retry_at:
@@ -98,13 +127,66 @@ class ChargePoint:
             if interval and up - self.last_sent >= interval and not self.rpc.pending("Heartbeat"):
                 from ..ops import heartbeat
                 heartbeat.send(self)
+            self._clock_aligned()
+        ping = self.config.get("WebSocketPingInterval")
+        if ping and connected and up - self.last_ping >= ping:
+            self.last_ping = up
+            fn = getattr(conn, "ping", None)
+            if fn is not None:
+                fn()
         for c in self.connectors:
             c.poll(now, up)
+        self.journal.poll(up)
         if self.reset_pending is not None:
             self._reset_step(now)
 
     def close(self):
         self.connection.close()
+
+    def _health(self, conn, connected, up):
+        """connection_state: 'offline', 'connected', or 'silent': connected but nothing comes
+        back (two CALLs in a row unanswered, or no frame nor pong for 2 x WebSocketPingInterval).
+        A silent connection is dropped; the driver reconnects with its backoff."""
+        if not connected:
+            self.connection_state = "offline"
+            return
+        pong = getattr(conn, "pong_ms", None)
+        if pong != self._pong or self.rpc.received != self._rx:
+            self._pong, self._rx, self._heard = pong, self.rpc.received, up
+        ping = self.config.get("WebSocketPingInterval") if pong is not None else 0  # pongs seen
+        if self.rpc.unanswered < 2 and not (ping and up - self._heard > 2 * ping):
+            self.connection_state = "connected"
+            return
+        self.connection_state = "silent"
+        drop = getattr(conn, "drop", None) or getattr(conn, "_drop", None)  # the socket driver's
+        if drop is not None:
+            self.rpc.unanswered = 0
+            drop("the Central System is silent: reconnecting")
+
+    def _clock_aligned(self):
+        """MeterValues (Sample.Clock, MeterValuesAlignedData) of every connector with samplers at
+        each multiple of ClockAlignedDataInterval from midnight UTC, in a transaction or not."""
+        interval = self.config.get("ClockAlignedDataInterval")
+        now = self.clock.now()
+        if not interval or now is None:
+            return
+        due = self.next_aligned
+        if due is None or due - now > interval:  # first time, or the clock was set back
+            self.next_aligned = next_aligned(now, interval)
+        elif now >= due:
+            self.next_aligned = next_aligned(now, interval)
+            from ..ops import meter_values
+            for c in self.connectors:
+                meter_values.send_sample(self, c, "Sample.Clock", "MeterValuesAlignedData",
+                                         now - now % 86400 % interval)
+
+    def _config_changed(self, name, value):
+        if name == "MeterValueSampleInterval":  # the next sample follows the new interval
+            up = self.clock.uptime()
+            for c in self.connectors:
+                c.next_sample = up + value
+        elif name == "ClockAlignedDataInterval":
+            self.next_aligned = None
 
     # ---- used by the operations ----
     def boot_answered(self, status, interval):

@@ -27,6 +27,20 @@ class Transaction:
         self.stop_id_tag = None
         self.meter_stop = 0
         self.stop_stamp = 0
+        # the journal (engine/journal.py): what survives a power loss
+        self.name = None              # store record; None: not journaled (RAM only)
+        self.id_base = None           # OCPP message ids of this transaction's messages start so
+        self.seq = 0                  # order of its StartTransaction among transaction messages
+        self.stop_seq = 0
+        self.start_done = False       # StartTransaction answered (or given up)
+        self.attempts = [0, 0]        # CALLERRORs of StartTransaction, StopTransaction
+        self.meter = []               # MeterValues not yet delivered: [seq, attempts, stamp, i, v, ...]
+        self.data = []                # transactionData of the StopTransaction: [stamp, i, v, ...]
+        self.layout = []              # i -> [context, measurand, unit, phase, location]
+        self.last = None              # [Wh, stamp] of the last energy reading (PowerLoss meterStop)
+        self.shift = 0                # negative stamps: uptime of this boot minus shift (journal.py)
+        self.saved_up = 0             # uptime seconds of the last journal write
+        self.dirty = False            # changed since then
 
 
 class Connector:
@@ -44,17 +58,32 @@ class Connector:
         self.reported = None            # last status the Central System confirmed
         self.status_retry = 0           # uptime seconds: no new StatusNotification before
         self.next_sample = 0            # uptime seconds of the next periodic MeterValues
+        # availability, faults, reservation (status inference: _infer_status)
+        self.operative = True           # ChangeAvailability: False = Unavailable, no new sessions
+        self.pending_operative = None   # answered Scheduled: applied once the transaction is over
+        self.error_samplers = []        # fn() -> ChargePointErrorCode string or None: Faulted
+        self.error = None               # error code of the current status (None: NoError)
+        self.reserved = None            # Reservation hook: truthy -> Reserved while no session
+        self.status_up = 0              # uptime seconds when the status began (MinimumStatusDuration)
+        self.reported_error = None      # error code the Central System last confirmed
 
     # ---- sessions ----
     def begin_session(self, id_tag, authorized=None):
-        """Start a session for id_tag; authorized=None sends an Authorize first. False if busy."""
-        if self.tx is not None or self.id == 0:
+        """Start a session for id_tag; authorized=None checks it: the authorization cache
+        (LocalPreAuthorize, offline: ops/authorize.py), else an Authorize first. False if busy."""
+        if self.tx is not None or self.id == 0 or not self.operative or self.error is not None \
+                or self.cp.connectors[0].error is not None:  # inoperative or faulted: no new sessions
             return False
+        if not self.cp.journal.room(self.id):  # OcppCpTxPerConnector unfinished transactions
+            self.cp.log("connector %d: too many unfinished transactions: session refused" % self.id)
+            return False
+        if authorized is None:
+            from ..ops import authorize
+            authorized = authorize.local(self.cp, id_tag)
         tx = Transaction(self.id, id_tag, authorized, self.cp.clock.uptime())
         self.tx = tx
         self.finishing = False
         if authorized is None:
-            from ..ops import authorize
             authorize.send(self.cp, id_tag, context=tx)
         return True
 
@@ -76,7 +105,8 @@ class Connector:
         tx.start_stamp = self.cp.clock.stamp()
         self.next_sample = self.cp.clock.uptime() + self.cp.config.get("MeterValueSampleInterval")
         from ..ops import start_transaction
-        start_transaction.send(self.cp, tx, listeners)
+        if not start_transaction.send(self.cp, tx, listeners):  # journal full (OcppCpTxJournalFull)
+            self.tx = None
 
     def stop(self, reason="Local", id_tag=None, listeners=None):
         tx = self.tx
@@ -97,7 +127,8 @@ class Connector:
 
     def permits_charge(self):
         tx = self.tx
-        return tx is not None and tx.started and not tx.deauthorized
+        return tx is not None and tx.started and not tx.deauthorized and self.error is None \
+            and self.cp.connectors[0].error is None
 
     # ---- the loop ----
     def poll(self, now, up):
@@ -119,24 +150,59 @@ class Connector:
                     self.tx = None
             elif plugged is False and tx.was_plugged and cp.config.get("StopTransactionOnEVSideDisconnect"):
                 self.stop("EVDisconnected")
+                # (StopTransactionOnEVSideDisconnect false keeps the cable locked: no unlock then)
+                unlock = getattr(self, "unlock", None)
+                if unlock is not None and cp.config.get("UnlockConnectorOnEVSideDisconnect"):
+                    from .rpc import call_listener
+                    call_listener(cp.log, unlock)  # the board's hook (setOnUnlockConnector)
             else:
                 interval = cp.config.get("MeterValueSampleInterval")
                 if interval > 0 and up >= self.next_sample:
                     self.next_sample = up + interval
                     from ..ops import meter_values
                     meter_values.send_sample(cp, self, "Sample.Periodic")
+        if self.pending_operative is not None and self.running() is None:
+            self.set_operative(self.pending_operative)
+        error = None
+        for fn in self.error_samplers:
+            error = fn()
+            if error and error != "NoError":
+                break
+            error = None
+        changed = error != self.error
+        self.error = error
         status = self._infer_status(plugged)
-        if status != self.status:
+        if changed or status != self.status:
             self.status = status
             self.status_stamp = cp.clock.stamp()
-        if status != self.reported and cp.boot_status == "Accepted" and up >= self.status_retry \
+            self.status_up = up
+        # reported once it has lasted MinimumStatusDuration (a flicker is never sent)
+        if (status != self.reported or error != self.reported_error) and cp.boot_status == "Accepted" \
+                and up >= self.status_retry and up - self.status_up >= cp.config.get("MinimumStatusDuration") \
                 and not cp.rpc.pending("StatusNotification", self):
             from ..ops import status_notification
             status_notification.send(cp, self)
 
+    def set_operative(self, operative):
+        """ChangeAvailability for this connector: 'Accepted', or 'Scheduled' while a transaction
+        runs (applied when it is over). Inoperative drops a session still waiting for the car."""
+        if self.running() is not None and operative != self.operative:
+            self.pending_operative = operative
+            return "Scheduled"
+        self.pending_operative = None
+        self.operative = operative
+        if not operative and self.tx is not None and not self.tx.started:
+            self.tx = None
+        return "Accepted"
+
     def _infer_status(self, plugged):
+        """Faulted > (transaction states) > Unavailable > Finishing > Preparing > Reserved > Available.
+        Connector 0: Faulted, Unavailable when every connector is inoperative, else Available."""
+        if self.error is not None:
+            return "Faulted"
         if self.id == 0:
-            return "Available"
+            self.operative = any(c.operative for c in self.cp.connectors[1:])
+            return "Available" if self.operative else "Unavailable"
         tx = self.tx
         if tx is not None and tx.started:
             if not self.permits_charge():
@@ -148,8 +214,10 @@ class Connector:
             return "Charging"
         if plugged is False:
             self.finishing = False
+        if not self.operative:
+            return "Unavailable"
         if self.finishing:
             return "Finishing"
-        if tx is not None or plugged:
+        if tx is not None or (plugged and not self.reserved):
             return "Preparing"
-        return "Available"
+        return "Reserved" if self.reserved else "Available"

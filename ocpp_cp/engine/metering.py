@@ -1,35 +1,71 @@
-"""Meter samplers: functions the sketch registers, read into OCPP sampledValue lists."""
+"""Meter samplers: functions the sketch registers, read into OCPP sampledValue lists.
+
+A sampler is (measurand, fn, unit, phase, location); fn() returns a number (or None: no value
+this time). The unit defaults per measurand (Wh, varh, W, var, A, V, Celsius, Percent; none for
+Power.Factor, Frequency and RPM), SoC defaults to location EV. Clock-aligned data is sampled at
+wall-clock multiples of ClockAlignedDataInterval counted from midnight UTC (next_aligned).
+"""
 
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
-_UNITS = {ENERGY: "Wh", POWER: "W"}
+
+# the first matching prefix gives the default unit
+_UNIT_BY_PREFIX = (("Energy.A", "Wh"), ("Energy.R", "varh"), ("Power.R", "var"), ("Power.F", None),
+                   ("Power", "W"), ("Current", "A"), ("Voltage", "V"), ("Temperature", "Celsius"),
+                   ("SoC", "Percent"))
+
+
+def default_unit(measurand):
+    for prefix, unit in _UNIT_BY_PREFIX:
+        if measurand.startswith(prefix):
+            return unit
+    return None
+
+
+def next_aligned(now, interval):
+    """The first clock-aligned time after unix second now: midnight UTC + k * interval
+    (the count starts again at every midnight, also when interval does not divide a day)."""
+    day = now - now % 86400
+    return min(now - (now - day) % interval + interval, day + 86400)
 
 
 class Sampler:
     def __init__(self, measurand, fn, unit=None, phase=None, location=None):
         self.measurand = measurand
         self.fn = fn
-        self.unit = unit if unit is not None else _UNITS.get(measurand)
+        self.unit = unit
         self.phase = phase
         self.location = location
 
 
 class Meter:
-    """The samplers of one connector."""
+    """The samplers of one connector (connector 0: the whole charger's meter)."""
 
     def __init__(self):
         self.samplers = []
 
     def add(self, measurand, fn, unit=None, phase=None, location=None):
-        # a new sampler for the same measurand and phase replaces the old one
-        self.samplers = [s for s in self.samplers if not (s.measurand == measurand and s.phase == phase)]
+        """Register fn for a measurand; ValueError for names OCPP 1.6 does not have.
+        A new sampler for the same measurand, phase and location replaces the old one."""
+        if measurand not in (ENERGY, POWER) or unit or phase or location:
+            from .measurands import check
+            check(measurand, unit, phase, location)
+        if unit is None:
+            unit = default_unit(measurand)
+        if location is None and measurand == "SoC":
+            location = "EV"
+        self.samplers = [s for s in self.samplers
+                         if not (s.measurand == measurand and s.phase == phase and s.location == location)]
         self.samplers.append(Sampler(measurand, fn, unit, phase, location))
+
+    def measurands(self):
+        return [s.measurand for s in self.samplers]
 
     def energy_wh(self):
         """Energy register for meterStart/meterStop (0 without an energy sampler)."""
         for s in self.samplers:
             if s.measurand == ENERGY and s.phase is None:
-                return int(s.fn())
+                return int(s.fn() * (1000 if s.unit == "kWh" else 1))
         return 0
 
     def sample(self, measurands, context):

@@ -106,6 +106,7 @@ class Request:
         self.deadline = None
         self.not_before = None
         self.attempts = 0  # CALLERRORs so far (TransactionMessageAttempts counts these)
+        self.id_base = None  # transaction messages: a stable id, the same after a restart (journal.py)
 
 
 class Rpc:
@@ -115,7 +116,9 @@ class Rpc:
         self.in_flight = None
         self.only_action = "BootNotification"  # until boot is accepted, nothing else is sent
         self._seq = 0
-        self._prefix = "%x" % _random_bits(24)  # message ids stay unique across reboots
+        self.prefix = "%x" % _random_bits(24)  # message ids stay unique across reboots
+        self.received = 0    # frames received so far (connection health: ChargePoint._health)
+        self.unanswered = 0  # our CALLs in a row that timed out with nothing received meanwhile
 
     # ---- our calls ----
     def enqueue(self, req):
@@ -158,6 +161,7 @@ class Rpc:
         req = self.in_flight
         if req is not None and ticks_diff(now, req.deadline) >= 0:
             self.in_flight = None
+            self.unanswered += 1
             self._failed(req, "timeout", now)
         if self.queue:
             self._expire(now, conn.connected)
@@ -192,8 +196,11 @@ class Rpc:
                 self.queue.remove(req)
                 return
         if req.msg_id is None:
-            self._seq += 1
-            req.msg_id = "%s-%d" % (self._prefix, self._seq)
+            if req.id_base is not None:  # a resend after a restart keeps its id: a CS can spot it
+                req.msg_id = "%s.%d" % (req.id_base, req.attempts) if req.attempts else req.id_base
+            else:
+                self._seq += 1
+                req.msg_id = "%s-%d" % (self.prefix, self._seq)
         text = json.dumps([CALL, req.msg_id, req.action, payload], separators=(",", ":"))
         if not self.cp.connection.send(text):
             return
@@ -206,6 +213,8 @@ class Rpc:
     def receive(self, text):
         cp = self.cp
         cp.trace("<<", text)
+        self.received += 1
+        self.unanswered = 0
         try:
             msg = json.loads(text)
         except ValueError:
@@ -272,20 +281,24 @@ class Rpc:
                 req.not_before = ticks_add(now, delay)
                 req.msg_id = None  # a new attempt is a new message
                 self.queue.insert(0, req)
+                self._hook(req, "retry")  # e.g. the journal keeps the attempt count
                 return
             cp.log("%s dropped after %d attempts (last error %s)" % (req.action, req.attempts, error[0]))
-        mod = find_operation(req.action)
-        failed = getattr(mod, "failed", None)
-        if failed is not None:
-            try:
-                failed(cp, req, why)
-            except Exception as e:  # noqa: BLE001
-                log_exception(cp.log, req.action + ".failed", e)
+        self._hook(req, "failed", why)
         if why != "error":
             call_listener(cp.log, req.on_timeout)
         else:
             call_listener(cp.log, req.on_error, error[0], error[1], error[2])
         call_listener(cp.log, req.on_abort)
+
+    def _hook(self, req, name, *args):
+        """The action's ops module function name(cp, req, *args), if it has one."""
+        fn = getattr(find_operation(req.action), name, None)
+        if fn is not None:
+            try:
+                fn(self.cp, req, *args)
+            except Exception as e:  # noqa: BLE001
+                log_exception(self.cp.log, req.action + "." + name, e)
 
     def _handle_call(self, msg_id, action, payload):
         cp = self.cp
@@ -293,16 +306,20 @@ class Rpc:
             return  # OCPP 1.6 4.2.1: a rejected charge point does not answer
         try:
             mod = find_operation(action)
-            if mod is None:
-                raise CallError("NotImplemented", "unknown action " + action)
+            custom = cp.request_handlers.get(action)  # the sketch answers it (setRequestHandler)
+            if mod is None and custom is None:
+                from .validate import unknown_action_code
+                raise CallError(unknown_action_code(action), "unknown action " + action)
             handle = getattr(mod, "handle", None)
-            if handle is None:
+            if handle is None and custom is None:
                 raise CallError("NotSupported", action + " is not accepted from a Central System")
             spec = getattr(mod, "SCHEMA", None)
             if spec is not None:  # the op's compact payload schema (engine/validate.py)
                 from .validate import check
                 check(payload, spec)
-            result = handle(cp, payload)
+            result = custom(payload) if custom else handle(cp, payload)
+            if not isinstance(result, dict):
+                raise TypeError("the answer must be a dict, not %r" % (result,))
         except CallError as e:
             self.send_error(msg_id, e.code, e.description, e.details)
             return
@@ -315,7 +332,7 @@ class Rpc:
         cp.trace(">>", text)
         cp.connection.send(text)
         call_listener(cp.log, cp.on_send_conf.get(action), result)
-        after = getattr(mod, "after", None)
+        after = None if custom else getattr(mod, "after", None)
         if after is not None:
             try:
                 after(cp, payload, result)

@@ -1,15 +1,13 @@
 """GetConfiguration: all keys, or the listed ones (unknown ones in unknownKey)."""
-from . import CallError, field
+from . import CallError
+
+SCHEMA = {"key?": ["s50"]}
 
 
 def handle(cp, payload):
-    names = field(payload, "key", list, required=False)
-    if names is not None:
-        for name in names:
-            if not isinstance(name, str):
-                raise CallError("TypeConstraintViolation", "key must be a list of strings")
-        if len(names) > cp.config.get("GetConfigurationMaxKeys"):
-            raise CallError("OccurenceConstraintViolation", "more keys than GetConfigurationMaxKeys")
+    names = payload.get("key")
+    if names and len(names) > cp.config.get("GetConfigurationMaxKeys"):
+        raise CallError("OccurenceConstraintViolation", "more keys than GetConfigurationMaxKeys")
     known, unknown = cp.config.describe(names or None)
     result = {"configurationKey": known}
     if unknown:

@@ -1,21 +1,37 @@
-"""RemoteStartTransaction: the Central System starts a session for an idTag."""
-from . import field
+"""RemoteStartTransaction: the Central System starts a session for an idTag.
+
+No connectorId: the first free connector. Rejected when that connector (or the whole charger)
+is busy or unavailable, or does not exist. AuthorizeRemoteTxRequests: the idTag is checked
+first like a local one (cache, else Authorize). A chargingProfile (purpose TxProfile) goes
+to the SetChargingProfile listener as a SetChargingProfile payload until smart charging
+exists; without that listener it is ignored (OCPP 1.6, 5.11: a charger without smart charging).
+"""
+from ..engine.rpc import call_listener
+from .set_charging_profile import PROFILE
+
+SCHEMA = {"idTag": "s20", "connectorId?": "i", "chargingProfile?": PROFILE}
+
+
+def _free(c):
+    return c.tx is None and getattr(c, "operative", True)
 
 
 def handle(cp, payload):
-    id_tag = field(payload, "idTag", str, max_length=20)
-    connector_id = field(payload, "connectorId", int, required=False)
-    field(payload, "chargingProfile", dict, required=False)
-    if connector_id is None:  # none given: the first free connector
-        free = [c for c in cp.connectors[1:] if c.tx is None]
+    cid = payload.get("connectorId")
+    if cid is None:
+        free = [c for c in cp.connectors[1:] if _free(c)]
         connector = free[0] if free else None
-    elif 0 < connector_id < len(cp.connectors):
-        connector = cp.connectors[connector_id]
     else:
-        connector = None
-    if connector is None or connector.tx is not None:
+        connector = cp.connectors[cid] if 0 < cid < len(cp.connectors) else None
+    profile = payload.get("chargingProfile")
+    listener = cp.on_receive_request.get("SetChargingProfile")
+    if profile is not None and listener is not None and profile["chargingProfilePurpose"] != "TxProfile":
+        connector = None  # only a TxProfile may come with a remote start
+    if connector is None or not _free(connector) or not getattr(cp.connectors[0], "operative", True):
         return {"status": "Rejected"}
-    # AuthorizeRemoteTxRequests: ask the Central System about the idTag first
-    authorized = None if cp.config.get("AuthorizeRemoteTxRequests") else True
-    connector.begin_session(id_tag, authorized)
+    # AuthorizeRemoteTxRequests: check the idTag first, as for a card at the charger
+    if not connector.begin_session(payload["idTag"], None if cp.config.get("AuthorizeRemoteTxRequests") else True):
+        return {"status": "Rejected"}  # the connector refused a session (e.g. faulted)
+    if profile is not None and listener is not None:
+        call_listener(cp.log, listener, {"connectorId": connector.id, "csChargingProfiles": profile})
     return {"status": "Accepted"}

@@ -1,12 +1,22 @@
-"""StartTransaction: a transaction message (kept while offline, sent in order)."""
-from ..engine.rpc import Request
+"""StartTransaction: a transaction message (journaled, kept while offline, sent in order)."""
 
 
 def send(cp, tx, listeners=None):
+    """Journal the transaction and queue its StartTransaction; False if the journal refuses it."""
+    if not cp.journal.started(tx):
+        return False
+    from . import meter_values
+    meter_values.tx_data(cp, cp.connectors[tx.connector_id], tx, "Transaction.Begin", "StopTxnSampledData",
+                         tx.start_stamp)
+    queue(cp, tx, listeners)
+    return True
+
+
+def queue(cp, tx, listeners=None):
     def build(req):
         return {"connectorId": tx.connector_id, "idTag": tx.id_tag, "meterStart": tx.meter_start,
-                "timestamp": cp.clock.iso(tx.start_stamp)}
-    cp.rpc.enqueue(Request("StartTransaction", build, *(listeners or ()), durable=True, context=tx))
+                "timestamp": cp.journal.iso(tx, tx.start_stamp)}
+    cp.journal.enqueue("StartTransaction", build, tx, tx.id_base + "s", tx.attempts[0], listeners)
 
 
 def conf(cp, req, payload):
@@ -16,6 +26,10 @@ def conf(cp, req, payload):
     if not isinstance(tx_id, int):
         raise TypeError("transactionId")
     tx.transaction_id = tx_id
+    tx.start_done = True
+    cp.journal.save(tx)
+    from ..engine.auth_cache import remember
+    remember(cp, tx.id_tag, payload["idTagInfo"])  # the authorization cache (OCPP 1.6 3.5.2)
     if status != "Accepted":
         tx.deauthorized = True
         cp.log("transaction %d: idTag %s is %s" % (tx_id, tx.id_tag, status))
@@ -24,5 +38,14 @@ def conf(cp, req, payload):
             connector.stop("DeAuthorized")
 
 
+def retry(cp, req):
+    req.context.attempts[0] = req.attempts  # the retry budget survives a restart
+    cp.journal.save(req.context)
+
+
 def failed(cp, req, why):
-    cp.log("StartTransaction on connector %d could not be delivered" % req.context.connector_id)
+    tx = req.context
+    cp.log("StartTransaction on connector %d could not be delivered: the transaction is given up"
+           % tx.connector_id)
+    tx.start_done = True
+    cp.journal.finish(tx)  # its StopTransaction has no transactionId to refer to

@@ -1,19 +1,42 @@
-"""StatusNotification: the connector's status whenever it differs from what was last confirmed."""
+"""StatusNotification: a connector's status and error code whenever they differ from what the
+Central System last confirmed and have lasted MinimumStatusDuration (engine/connector.py).
+
+An error code that is not an OCPP ChargePointErrorCode goes out as OtherError with the code in
+vendorErrorCode.
+"""
 from ..engine.rpc import Request
+
+_CODES = ("ConnectorLockFailure EVCommunicationError GroundFailure HighTemperature InternalError "
+          "LocalListConflict OtherError OverCurrentFailure PowerMeterFailure PowerSwitchFailure "
+          "ReaderFailure ResetFailure UnderVoltage OverVoltage WeakSignal")
 
 
 def send(cp, connector):
+    queued = (connector.status, connector.error, connector.status_stamp)
+
     def build(req):
-        req.sent_status = connector.status  # the newest status when it actually goes out
-        payload = {"connectorId": connector.id, "errorCode": "NoError", "status": connector.status}
-        if cp.clock.resolve(connector.status_stamp) is not None:
-            payload["timestamp"] = cp.clock.iso(connector.status_stamp)
+        c = connector
+        # the newest status when it actually goes out, if that one has lasted long enough
+        if cp.clock.uptime() - c.status_up >= cp.config.get("MinimumStatusDuration"):
+            status, error, stamp = c.status, c.error, c.status_stamp
+        else:
+            status, error, stamp = queued
+        req.sent = (status, error)
+        payload = {"connectorId": c.id, "errorCode": "NoError", "status": status}
+        if error is not None:
+            if error in _CODES.split():
+                payload["errorCode"] = error
+            else:
+                payload["errorCode"] = "OtherError"
+                payload["vendorErrorCode"] = str(error)[:50]
+        if cp.clock.resolve(stamp) is not None:
+            payload["timestamp"] = cp.clock.iso(stamp)
         return payload
     cp.rpc.enqueue(Request("StatusNotification", build, context=connector))
 
 
 def conf(cp, req, payload):
-    req.context.reported = req.sent_status
+    req.context.reported, req.context.reported_error = req.sent
 
 
 def failed(cp, req, why):
