@@ -568,3 +568,205 @@ def test_import_without_connection_manager_side_effects():
     finally:
         if saved is not None:
             sys.modules["adafruit_connection_manager"] = saved
+
+
+# ---- drop(), idle reads, answering in the same poll ----------------------
+
+def connected_fake(**kw):
+    conn, pool, now = fake_conn(**kw)
+    polls(conn)
+    sock = pool.sockets[-1]
+    sock.answer_handshake()
+    polls(conn)
+    assert conn.connected
+    return conn, pool, now, sock
+
+
+def count_reads(sock):
+    calls = []
+    real = sock.recv_into
+
+    def counting(buf):
+        calls.append(1)
+        return real(buf)
+    sock.recv_into = counting
+    return calls
+
+
+def test_drop_releases_the_socket_and_reconnects_with_backoff():
+    logs = []
+    conn, pool, now, sock = connected_fake(backoff_min_ms=500, log=logs.append)
+    assert conn.backoff_ms == 0  # connected: no reconnect scheduled
+    conn.drop("the Central System is silent: reconnecting")
+    assert not conn.connected and sock.closed
+    assert conn.last_error == "the Central System is silent: reconnecting"
+    assert conn.backoff_ms == 500 and retry_delays(logs)[-1] == 500
+    assert conn.send("x") is False and conn.ping() is False
+    now[0] += 499
+    conn.poll()
+    assert len(pool.sockets) == 1  # not yet
+    now[0] += 1
+    conn.poll()
+    assert len(pool.sockets) == 2  # reconnected after the backoff
+    polls(conn)
+    pool.sockets[-1].answer_handshake()
+    polls(conn)
+    assert conn.connected and conn.last_error is None
+
+
+def test_idle_device_socket_is_read_every_few_ms_not_every_poll():
+    conn, pool, now, sock = connected_fake()
+    reads = count_reads(sock)
+    for _ in range(10):  # a clock that does not move: every poll reads
+        conn.poll()
+    assert len(reads) == 10
+    del reads[:]
+    for _ in range(100):  # 1 ms per poll: one empty read (one OSError) per 5 ms
+        now[0] += 1
+        conn.poll()
+    assert 15 <= len(reads) <= 25, len(reads)
+    # Bytes that arrive are read within 5 ms, and all of them in that poll.
+    sock.inbox += b"\x81\x05hello" + b"\x81\x05world"
+    got = []
+    for i in range(6):
+        now[0] += 1
+        conn.poll()
+        m = conn.receive()
+        if m is not None:
+            got = [m, conn.receive()]
+            break
+    assert got == ["hello", "world"] and i < 5
+
+
+def test_desktop_socket_is_read_on_every_poll():
+    class DesktopSocket(FakeSocket):
+        def fileno(self):
+            return 3
+
+    class DesktopPool(FakePool):
+        def socket(self, family, socktype):
+            return DesktopSocket(self)
+
+    now = [1000]
+    pool = DesktopPool()
+    conn = WebSocketConnection("ws://10.0.0.5:9000/ocpp/cp", pool=pool, ticks_ms=lambda: now[0])
+    polls(conn)
+    sock = pool.sockets[0]
+    sock.answer_handshake()
+    polls(conn)
+    assert conn.connected
+    reads = count_reads(sock)
+    for _ in range(20):
+        now[0] += 1
+        conn.poll()
+    assert len(reads) == 20
+
+
+def test_a_call_read_in_a_poll_is_answered_in_the_same_loop_call():
+    conn, pool, now, sock = connected_fake()
+
+    def send_all(data):  # this socket takes everything at once
+        sock.sent += bytes(data)
+        return len(data)
+    sock.send = send_all
+    now[0] += 1
+    conn.poll()  # an empty read: the next reads wait a few ms
+    sock.inbox += b"\x81\x1e" + b'[2,"cs-1","Heartbeat",{}]     '
+    answered = None
+    for i in range(10):  # one engine loop call per ms: poll, receive, answer
+        now[0] += 1
+        conn.poll()
+        msg = conn.receive()
+        if msg is not None:
+            sock.sent = b""
+            assert conn.send('[3,"cs-1",{}]')
+            answered = sock.sent  # written by send() itself, not on a later poll
+            break
+    assert answered and i < 5
+
+
+STUB_CONNECTION_MANAGER = """
+class _Manager:
+    def __init__(self, pool):
+        self.pool = pool
+
+    def get_socket(self, host, port, proto, session_id=None, timeout=None, is_ssl=False,
+                   ssl_context=None):
+        return self.pool.socket()
+
+    def close_socket(self, sock):
+        sock.close()
+
+
+def get_connection_manager(pool):
+    return _Manager(pool)
+"""
+
+IDLE_SETUP = r"""
+import gc
+
+
+class Sock:
+    def __init__(self):
+        self.inbox = b""
+        self.reads = 0
+
+    def settimeout(self, t):
+        pass
+
+    def recv_into(self, buf):
+        self.reads += 1
+        if not self.inbox:
+            raise OSError(11)  # EAGAIN, as a device raises it
+        n = len(self.inbox)
+        buf[:n] = self.inbox
+        self.inbox = b""
+        return n
+
+    def send(self, data):
+        return len(data)
+
+    def close(self):
+        pass
+
+
+class Pool:
+    def socket(self):
+        self.sock = Sock()
+        return self.sock
+
+
+now = [1000]
+from ocpp_cp.transport.driver import WebSocketConnection
+pool = Pool()
+conn = WebSocketConnection("ws://10.0.0.5:9000/ocpp/cp", pool=pool, ticks_ms=lambda: now[0])
+conn.poll()
+pool.sock.inbox = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                   b"Connection: Upgrade\r\nSec-WebSocket-Protocol: ocpp1.6\r\n\r\n")
+conn.poll()
+assert conn.connected, conn.last_error
+"""
+
+IDLE_MEASURE = """
+reads = pool.sock.reads
+before = gc.mem_alloc()  # no collection happens inside one step
+for _ in range(500):
+    now[0] += 1
+    conn.poll()
+print("@@idle", (gc.mem_alloc() - before) / 500, pool.sock.reads - reads)
+"""
+
+
+def test_idle_poll_garbage_on_micropython(tmp_path):
+    """On MicroPython (wasm), an idle connected poll allocates only when it reads (the
+    OSError of an empty read, ~80 B); at one poll per ms that is one poll in five."""
+    from tests.support.micropython import run_micropython
+
+    (tmp_path / "adafruit_connection_manager.py").write_text(STUB_CONNECTION_MANAGER)
+    res = run_micropython([IDLE_SETUP, IDLE_MEASURE], mpy=True,
+                          extra_stage={str(tmp_path): "/lib"})
+    res.check()
+    line = [x for x in res.output_lines if x.startswith("@@idle")][0].split()
+    per_poll, reads = float(line[1]), int(line[2])
+    assert reads <= 110, reads  # one read per 5 ms
+    assert per_poll <= 25, per_poll  # was 80 B: an OSError on every poll

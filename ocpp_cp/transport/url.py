@@ -1,34 +1,15 @@
 """ws:// and wss:// URL parsing (pure, no sockets)."""
 
-_EXAMPLE = "ws://192.168.1.10:9000/ocpp/charger-01"
-
-
-def _bad(url, why):
-    return ValueError(
-        "bad Central System URL " + repr(url) + ": " + why + " (example: " + _EXAMPLE + ")"
-    )
-
 
 def parse_url(url):
     """Return (secure, host, port, path) for a ws:// or wss:// URL.
 
     The query string stays in path; an IPv6 literal is given as [::1] and
-    returned without brackets.
+    returned without brackets. A bad URL raises ValueError saying what is wrong.
     """
-    if not isinstance(url, str):
-        raise _bad(url, "must be a string")
-    u = url.strip()
-    i = u.find("://")
-    if i < 0:
-        raise _bad(url, "missing ws:// or wss://")
-    scheme = u[:i].lower()
-    if scheme == "ws":
-        secure, port = False, 80
-    elif scheme == "wss":
-        secure, port = True, 443
-    else:
-        raise _bad(url, "scheme must be ws or wss, not " + repr(scheme))
-    rest = u[i + 3:]
+    u = url.strip() if isinstance(url, str) else ""
+    scheme, sep, rest = u.partition("://")
+    scheme = scheme.lower()
     # The authority ends at the first "/", "?" or "#"; a fragment is never sent.
     end = len(rest)
     for ch in "/?#":
@@ -36,37 +17,39 @@ def parse_url(url):
         if 0 <= j < end:
             end = j
     netloc = rest[:end]
-    path = rest[end:]
-    j = path.find("#")
-    if j >= 0:
-        path = path[:j]
-    if not path or path[0] != "/":
+    path = rest[end:].split("#")[0]
+    if path[:1] != "/":
         path = "/" + path  # "ws://h?x=1" -> "/?x=1"
-    if "@" in netloc:
-        raise _bad(url, "user:password@ is not supported; pass basic_auth instead")
-    if netloc.startswith("["):
-        j = netloc.find("]")
-        if j < 0:
-            raise _bad(url, "unclosed [ in IPv6 address")
-        host = netloc[1:j]
-        tail = netloc[j + 1:]
-        if tail and not tail.startswith(":"):
-            raise _bad(url, "unexpected text after ]")
-        port_s = tail[1:] if tail else None
+    v6 = netloc[:1] == "["  # [IPv6 literal]:port
+    if v6:
+        host, closed, tail = netloc[1:].partition("]")
+        port = tail[1:] if tail else None
     else:
-        j = netloc.rfind(":")
-        if j >= 0:
-            host, port_s = netloc[:j], netloc[j + 1:]
-        else:
-            host, port_s = netloc, None
-    if not host:
-        raise _bad(url, "missing host")
-    if " " in host or (":" in host and not netloc.startswith("[")):
-        raise _bad(url, "invalid host " + repr(host))
-    if port_s is not None:
-        if not port_s.isdigit():
-            raise _bad(url, "port must be a number, not " + repr(port_s))
-        port = int(port_s)
-        if not 0 < port < 65536:
-            raise _bad(url, "port must be 1..65535")
-    return secure, host, port, path
+        host, colon, port = netloc.rpartition(":")
+        if not colon:
+            host, port = port, None
+    part = None
+    if not isinstance(url, str):
+        problem = "type"
+    elif not sep:
+        problem = "no scheme"
+    elif scheme != "ws" and scheme != "wss":
+        problem, part = "scheme", scheme
+    elif "@" in netloc:
+        problem = "userinfo"
+    elif v6 and not closed:
+        problem = "unclosed"
+    elif v6 and tail and tail[0] != ":":
+        problem = "after ]"
+    elif not host:
+        problem = "no host"
+    elif " " in host or (":" in host and not v6):
+        problem, part = "host", host
+    elif port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+        problem, part = "port", port
+    else:
+        secure = scheme == "wss"
+        return secure, host, int(port) if port else (443 if secure else 80), path
+    from .explain import bad_url  # the texts are loaded only for a bad URL
+
+    raise bad_url(url, problem, part)
