@@ -5,6 +5,8 @@ for LocalPreAuthorize (a cached Accepted idTag starts at once) and LocalAuthoriz
 At most `size` entries (SIZE): a new idTag first pushes out an entry that is no longer valid,
 else the least recently used one. Kept in cp.store as the record "authcache" (compact JSON),
 written only when an entry is added or changes, and only to a persistent store.
+The entries live in cp.auth_cache; this module only works on them (AuthCache is a view), so a
+microcontroller can drop its code when no session needs it (engine/rpc.py).
 """
 import json
 
@@ -13,12 +15,20 @@ SIZE = 20
 
 
 def get(cp):
-    """cp's cache, made (and loaded from cp.store) on first use; None while AuthorizationCacheEnabled is false."""
+    """cp's cache (its entries loaded from cp.store on first use); None while AuthorizationCacheEnabled is false."""
     if not cp.config.get("AuthorizationCacheEnabled"):
         return None
     if cp.auth_cache is None:
-        cp.auth_cache = AuthCache(cp)
-    return cp.auth_cache
+        entries = []  # [idTag, status, expiry unix seconds or None, parentIdTag or None], oldest first
+        data = cp.store.load(RECORD)
+        if data:
+            try:
+                entries = [e for e in json.loads(bytes(data).decode()) if isinstance(e, list) and len(e) == 4
+                           and isinstance(e[1], str) and (e[2] is None or isinstance(e[2], int))][-SIZE:]
+            except (ValueError, TypeError):
+                cp.log("authorization cache record unreadable: starting empty")
+        cp.auth_cache = entries
+    return AuthCache(cp)
 
 
 def remember(cp, id_tag, info):
@@ -29,29 +39,20 @@ def remember(cp, id_tag, info):
 
 
 class AuthCache:
+    """cp's cache: entries is cp.auth_cache (see get)."""
+
     def __init__(self, cp, size=SIZE):
         self.cp = cp
         self.size = size
-        self.entries = []  # [idTag, status, expiry unix seconds or None, parentIdTag or None], oldest first
-        data = cp.store.load(RECORD)
-        if data:
-            try:
-                self.entries = [e for e in json.loads(bytes(data).decode()) if isinstance(e, list) and len(e) == 4
-                                and isinstance(e[1], str) and (e[2] is None or isinstance(e[2], int))][-size:]
-            except (ValueError, TypeError):
-                cp.log("authorization cache record unreadable: starting empty")
-
-    def _find(self, id_tag):
-        for e in self.entries:
-            if e[0] == id_tag:
-                return e
-        return None
+        self.entries = cp.auth_cache
 
     def status(self, id_tag):
         """The cached status, "Expired" once its expiryDate has passed; None if not cached, or
         if it expires and the clock is not set yet (so it cannot be told)."""
-        e = self._find(id_tag)
-        if e is None:
+        for e in self.entries:
+            if e[0] == id_tag:
+                break
+        else:
             return None
         if e[2] is not None and e[1] == "Accepted":
             now = self.cp.clock.now()
@@ -74,7 +75,10 @@ class AuthCache:
                 self.cp.log("authorization cache: bad expiryDate for %s, not cached" % id_tag)
                 return
         entry = [id_tag, status, expiry, info.get("parentIdTag")]
-        old = self._find(id_tag)
+        old = None
+        for e in self.entries:
+            if e[0] == id_tag:
+                old = e
         entries = self.entries
         if old is not None:
             entries.remove(old)
@@ -82,14 +86,10 @@ class AuthCache:
             gone = [e for e in entries if self.status(e[0]) != "Accepted"]
             entries.remove(gone[0] if gone else entries[0])
         entries.append(entry)  # the newest at the end
-        if old != entry:
-            self._save()
+        store = self.cp.store
+        if old != entry and getattr(store, "persistent", False):
+            store.save(RECORD, json.dumps(entries, separators=(",", ":")).encode())
 
     def clear(self):
-        self.entries = []
+        self.entries.clear()
         self.cp.store.delete(RECORD)
-
-    def _save(self):
-        store = self.cp.store
-        if getattr(store, "persistent", False):
-            store.save(RECORD, json.dumps(self.entries, separators=(",", ":")).encode())

@@ -4,8 +4,9 @@ Devices have no datetime/gmtime and only 30-bit floats, so dates are computed fr
 day counts (proleptic Gregorian calendar) and time is never held in float seconds.
 """
 from adafruit_ticks import ticks_add, ticks_diff
+from micropython import const
 
-_REANCHOR_MS = 3600000  # ticks_diff is only valid within ~3 days: move the base hourly
+_REANCHOR_MS = const(3600000)  # ticks_diff is only valid within ~3 days: move the base hourly
 
 
 def days_from_civil(year, month, day):
@@ -46,7 +47,7 @@ def format_iso(unix):
 def parse_iso(text):
     """'2026-11-21T10:00:00[.123][Z|+01:00]' -> unix seconds (int). Raises ValueError."""
     if not isinstance(text, str) or len(text) < 19 or text[4] != "-" or text[7] != "-" \
-            or text[10] not in "Tt " or text[13] != ":" or text[16] != ":":
+            or text[10] not in ("T", "t", " ") or text[13] != ":" or text[16] != ":":
         raise ValueError("not an ISO-8601 date-time: %r" % (text,))
     y, mo, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
     h, mi, s = int(text[11:13]), int(text[14:16]), int(text[17:19])

@@ -9,63 +9,65 @@ from .metering import Meter
 
 
 class Transaction:
-    """One session on a connector, from the idTag to the StopTransaction."""
+    """One session on a connector, from the idTag to the StopTransaction. What a transaction
+    keeps at its default is read from the class (an instance stores only what it changed)."""
+
+    was_plugged = False       # unplugging stops only a transaction that saw the car
+    started = False           # StartTransaction queued: the transaction runs
+    transaction_id = None     # from the StartTransaction answer
+    deauthorized = False      # StartTransaction answered with idTag not Accepted
+    meter_start = start_stamp = 0
+    stopped = False
+    stop_reason = stop_id_tag = None
+    meter_stop = stop_stamp = 0
+    # the journal (engine/journal.py): what survives a power loss
+    name = None               # store record; None: not journaled (RAM only)
+    id_base = None            # OCPP message ids of this transaction's messages start so
+    seq = stop_seq = 0        # order of its StartTransaction / StopTransaction among transaction messages
+    start_done = False        # StartTransaction answered (or given up)
+    last = None               # [Wh, stamp] of the last energy reading (PowerLoss meterStop)
+    shift = 0                 # negative stamps: uptime of this boot minus shift (journal.py)
+    saved_up = 0              # uptime seconds of the last journal write
+    dirty = False             # changed since then
 
     def __init__(self, connector_id, id_tag, authorized, begin_up):
         self.connector_id = connector_id
         self.id_tag = id_tag
         self.authorized = authorized  # None while an Authorize is pending
         self.begin_up = begin_up      # uptime seconds (ConnectionTimeOut counts from here)
-        self.was_plugged = False      # unplugging stops only a transaction that saw the car
-        self.started = False          # StartTransaction queued: the transaction runs
-        self.transaction_id = None    # from the StartTransaction answer
-        self.deauthorized = False     # StartTransaction answered with idTag not Accepted
-        self.meter_start = 0
-        self.start_stamp = 0
-        self.stopped = False
-        self.stop_reason = None
-        self.stop_id_tag = None
-        self.meter_stop = 0
-        self.stop_stamp = 0
-        # the journal (engine/journal.py): what survives a power loss
-        self.name = None              # store record; None: not journaled (RAM only)
-        self.id_base = None           # OCPP message ids of this transaction's messages start so
-        self.seq = 0                  # order of its StartTransaction among transaction messages
-        self.stop_seq = 0
-        self.start_done = False       # StartTransaction answered (or given up)
         self.attempts = [0, 0]        # CALLERRORs of StartTransaction, StopTransaction
         self.meter = []               # MeterValues not yet delivered: [seq, attempts, stamp, i, v, ...]
         self.data = []                # transactionData of the StopTransaction: [stamp, i, v, ...]
         self.layout = []              # i -> [context, measurand, unit, phase, location]
-        self.last = None              # [Wh, stamp] of the last energy reading (PowerLoss meterStop)
-        self.shift = 0                # negative stamps: uptime of this boot minus shift (journal.py)
-        self.saved_up = 0             # uptime seconds of the last journal write
-        self.dirty = False            # changed since then
 
 
 class Connector:
+    # samplers set by the sketch (None = not wired) and state most connectors keep as it is
+    # most of the time: read from the class until an instance changes it
+    plugged = None
+    ev_requests_energy = None
+    energized = None
+    unlock = None                   # fn() -> True/False: the board unlocks the cable (setOnUnlockConnector)
+    reserved = None                 # Reservation hook: truthy -> Reserved while no session
+    tx = None                       # the session in progress, if any
+    finishing = False               # transaction over, cable still in
+    status = None
+    status_stamp = 0
+    status_up = 0                   # uptime seconds when the status began (MinimumStatusDuration)
+    reported = None                 # last status the Central System confirmed
+    reported_error = None           # error code the Central System last confirmed
+    status_retry = 0                # uptime seconds: no new StatusNotification before
+    next_sample = 0                 # uptime seconds of the next periodic MeterValues
+    # availability, faults (the status follows from them: poll)
+    operative = True                # ChangeAvailability: False = Unavailable, no new sessions
+    pending_operative = None        # answered Scheduled: applied once the transaction is over
+    error = None                    # error code of the current status (None: NoError)
+
     def __init__(self, cp, connector_id):
         self.cp = cp
         self.id = connector_id
         self.meter = Meter()
-        self.plugged = None             # samplers set by the sketch (None = not wired)
-        self.ev_requests_energy = None
-        self.energized = None
-        self.tx = None                  # the session in progress, if any
-        self.finishing = False          # transaction over, cable still in
-        self.status = None
-        self.status_stamp = 0
-        self.reported = None            # last status the Central System confirmed
-        self.status_retry = 0           # uptime seconds: no new StatusNotification before
-        self.next_sample = 0            # uptime seconds of the next periodic MeterValues
-        # availability, faults, reservation (status inference: _infer_status)
-        self.operative = True           # ChangeAvailability: False = Unavailable, no new sessions
-        self.pending_operative = None   # answered Scheduled: applied once the transaction is over
         self.error_samplers = []        # fn() -> ChargePointErrorCode string or None: Faulted
-        self.error = None               # error code of the current status (None: NoError)
-        self.reserved = None            # Reservation hook: truthy -> Reserved while no session
-        self.status_up = 0              # uptime seconds when the status began (MinimumStatusDuration)
-        self.reported_error = None      # error code the Central System last confirmed
 
     # ---- sessions ----
     def begin_session(self, id_tag, authorized=None):
@@ -134,6 +136,7 @@ class Connector:
     def poll(self, now, up):
         """now: ticks_ms; up: uptime seconds (for intervals that may exceed the ticks range)."""
         cp = self.cp
+        values = cp.config.values
         plugged = self.plugged() if self.plugged is not None else None
         tx = self.tx
         if tx is not None:
@@ -145,24 +148,24 @@ class Connector:
                     self.tx = None
                 elif tx.authorized and plugged is not False:
                     self.start()
-                elif not plugged and up - tx.begin_up > cp.config.get("ConnectionTimeOut"):
+                elif not plugged and up - tx.begin_up > values["ConnectionTimeOut"]:
                     cp.log("connector %d: no car plugged in within ConnectionTimeOut" % self.id)
                     self.tx = None
-            elif plugged is False and tx.was_plugged and cp.config.get("StopTransactionOnEVSideDisconnect"):
+            elif plugged is False and tx.was_plugged and values["StopTransactionOnEVSideDisconnect"]:
                 self.stop("EVDisconnected")
                 # (StopTransactionOnEVSideDisconnect false keeps the cable locked: no unlock then)
-                unlock = getattr(self, "unlock", None)
-                if unlock is not None and cp.config.get("UnlockConnectorOnEVSideDisconnect"):
+                if self.unlock is not None and values["UnlockConnectorOnEVSideDisconnect"]:
                     from .rpc import call_listener
-                    call_listener(cp.log, unlock)  # the board's hook (setOnUnlockConnector)
+                    call_listener(cp.log, self.unlock)  # the board's hook (setOnUnlockConnector)
             else:
-                interval = cp.config.get("MeterValueSampleInterval")
+                interval = values["MeterValueSampleInterval"]
                 if interval > 0 and up >= self.next_sample:
                     self.next_sample = up + interval
                     from ..ops import meter_values
                     meter_values.send_sample(cp, self, "Sample.Periodic")
-        if self.pending_operative is not None and self.running() is None:
-            self.set_operative(self.pending_operative)
+        if self.pending_operative is not None and self.running() is None:  # ChangeAvailability Scheduled
+            from .rpc import find_operation
+            find_operation("ChangeAvailability").set_operative(self, self.pending_operative)
         error = None
         for fn in self.error_samplers:
             error = fn()
@@ -171,53 +174,41 @@ class Connector:
             error = None
         changed = error != self.error
         self.error = error
-        status = self._infer_status(plugged)
+        # the status: Faulted > (transaction states) > Unavailable > Finishing > Preparing > Reserved
+        # > Available. Connector 0: Faulted, Unavailable when every connector is inoperative, else Available.
+        tx = self.tx
+        if error is not None:
+            status = "Faulted"
+        elif self.id == 0:
+            self.operative = any(c.operative for c in cp.connectors[1:])
+            status = "Available" if self.operative else "Unavailable"
+        elif tx is not None and tx.started:
+            if not self.permits_charge():
+                status = "SuspendedEVSE"
+            elif plugged is False or (self.ev_requests_energy is not None and not self.ev_requests_energy()):
+                status = "SuspendedEV"
+            elif self.energized is not None and not self.energized():
+                status = "SuspendedEVSE"
+            else:
+                status = "Charging"
+        else:
+            if plugged is False:
+                self.finishing = False
+            if not self.operative:
+                status = "Unavailable"
+            elif self.finishing:
+                status = "Finishing"
+            elif tx is not None or (plugged and not self.reserved):
+                status = "Preparing"
+            else:
+                status = "Reserved" if self.reserved else "Available"
         if changed or status != self.status:
             self.status = status
             self.status_stamp = cp.clock.stamp()
             self.status_up = up
         # reported once it has lasted MinimumStatusDuration (a flicker is never sent)
         if (status != self.reported or error != self.reported_error) and cp.boot_status == "Accepted" \
-                and up >= self.status_retry and up - self.status_up >= cp.config.get("MinimumStatusDuration") \
+                and up >= self.status_retry and up - self.status_up >= values["MinimumStatusDuration"] \
                 and not cp.rpc.pending("StatusNotification", self):
             from ..ops import status_notification
             status_notification.send(cp, self)
-
-    def set_operative(self, operative):
-        """ChangeAvailability for this connector: 'Accepted', or 'Scheduled' while a transaction
-        runs (applied when it is over). Inoperative drops a session still waiting for the car."""
-        if self.running() is not None and operative != self.operative:
-            self.pending_operative = operative
-            return "Scheduled"
-        self.pending_operative = None
-        self.operative = operative
-        if not operative and self.tx is not None and not self.tx.started:
-            self.tx = None
-        return "Accepted"
-
-    def _infer_status(self, plugged):
-        """Faulted > (transaction states) > Unavailable > Finishing > Preparing > Reserved > Available.
-        Connector 0: Faulted, Unavailable when every connector is inoperative, else Available."""
-        if self.error is not None:
-            return "Faulted"
-        if self.id == 0:
-            self.operative = any(c.operative for c in self.cp.connectors[1:])
-            return "Available" if self.operative else "Unavailable"
-        tx = self.tx
-        if tx is not None and tx.started:
-            if not self.permits_charge():
-                return "SuspendedEVSE"
-            if plugged is False or (self.ev_requests_energy is not None and not self.ev_requests_energy()):
-                return "SuspendedEV"
-            if self.energized is not None and not self.energized():
-                return "SuspendedEVSE"
-            return "Charging"
-        if plugged is False:
-            self.finishing = False
-        if not self.operative:
-            return "Unavailable"
-        if self.finishing:
-            return "Finishing"
-        if tx is not None or (plugged and not self.reserved):
-            return "Preparing"
-        return "Reserved" if self.reserved else "Available"

@@ -9,14 +9,12 @@ wall-clock multiples of ClockAlignedDataInterval counted from midnight UTC (next
 ENERGY = "Energy.Active.Import.Register"
 POWER = "Power.Active.Import"
 
-# the first matching prefix gives the default unit
-_UNIT_BY_PREFIX = (("Energy.A", "Wh"), ("Energy.R", "varh"), ("Power.R", "var"), ("Power.F", None),
-                   ("Power", "W"), ("Current", "A"), ("Voltage", "V"), ("Temperature", "Celsius"),
-                   ("SoC", "Percent"))
-
 
 def default_unit(measurand):
-    for prefix, unit in _UNIT_BY_PREFIX:
+    # the first matching prefix gives the default unit
+    for prefix, unit in (("Energy.A", "Wh"), ("Energy.R", "varh"), ("Power.R", "var"), ("Power.F", None),
+                         ("Power", "W"), ("Current", "A"), ("Voltage", "V"), ("Temperature", "Celsius"),
+                         ("SoC", "Percent")):
         if measurand.startswith(prefix):
             return unit
     return None
@@ -29,20 +27,12 @@ def next_aligned(now, interval):
     return min(now - (now - day) % interval + interval, day + 86400)
 
 
-class Sampler:
-    def __init__(self, measurand, fn, unit=None, phase=None, location=None):
-        self.measurand = measurand
-        self.fn = fn
-        self.unit = unit
-        self.phase = phase
-        self.location = location
-
-
 class Meter:
     """The samplers of one connector (connector 0: the whole charger's meter)."""
 
     def __init__(self):
-        self.samplers = []
+        self.samplers = []   # (measurand, fn, unit, phase, location)
+        self._wanted = (None, ())  # the last measurand list sample() was asked for, and its items
 
     def add(self, measurand, fn, unit=None, phase=None, location=None):
         """Register fn for a measurand; ValueError for names OCPP 1.6 does not have.
@@ -55,34 +45,36 @@ class Meter:
         if location is None and measurand == "SoC":
             location = "EV"
         self.samplers = [s for s in self.samplers
-                         if not (s.measurand == measurand and s.phase == phase and s.location == location)]
-        self.samplers.append(Sampler(measurand, fn, unit, phase, location))
+                         if not (s[0] == measurand and s[3] == phase and s[4] == location)]
+        self.samplers.append((measurand, fn, unit, phase, location))
 
     def measurands(self):
-        return [s.measurand for s in self.samplers]
+        return [s[0] for s in self.samplers]
 
     def energy_wh(self):
         """Energy register for meterStart/meterStop (0 without an energy sampler)."""
-        for s in self.samplers:
-            if s.measurand == ENERGY and s.phase is None:
-                return int(s.fn() * (1000 if s.unit == "kWh" else 1))
+        for measurand, fn, unit, phase, _ in self.samplers:
+            if measurand == ENERGY and phase is None:
+                return int(fn() * (1000 if unit == "kWh" else 1))
         return 0
 
     def sample(self, measurands, context):
         """sampledValue list for the comma-separated measurands that have a sampler."""
-        wanted = [m.strip() for m in measurands.split(",")]
+        if measurands != self._wanted[0]:  # (parsed once, not at every sample)
+            self._wanted = (measurands, [m.strip() for m in measurands.split(",")])
+        wanted = self._wanted[1]
         values = []
-        for s in self.samplers:
-            if s.measurand in wanted:
-                value = s.fn()
+        for measurand, fn, unit, phase, location in self.samplers:
+            if measurand in wanted:
+                value = fn()
                 if value is None:
                     continue
-                entry = {"value": str(value), "context": context, "measurand": s.measurand}
-                if s.unit:
-                    entry["unit"] = s.unit
-                if s.phase:
-                    entry["phase"] = s.phase
-                if s.location:
-                    entry["location"] = s.location
+                entry = {"value": str(value), "context": context, "measurand": measurand}
+                if unit:
+                    entry["unit"] = unit
+                if phase:
+                    entry["phase"] = phase
+                if location:
+                    entry["location"] = location
                 values.append(entry)
         return values

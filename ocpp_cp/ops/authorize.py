@@ -11,11 +11,10 @@ Local authorization (OCPP 1.6, 3.5) with the authorization cache (engine/auth_ca
   is not offline: the idTag is not authorized.
 """
 from ..engine import auth_cache
-from ..engine.rpc import Request
 
 
 def send(cp, id_tag, listeners=None, context=None):
-    cp.rpc.enqueue(Request("Authorize", {"idTag": id_tag}, *(listeners or ()), context=context))
+    cp.rpc.request("Authorize", {"idTag": id_tag}, listeners, context)
 
 
 def local(cp, id_tag):

@@ -1,10 +1,11 @@
-"""BootNotification: who we are; nothing else is sent until the Central System accepts."""
-from ..engine.rpc import Request
+"""BootNotification: who we are; nothing else is sent until the Central System accepts.
+Pending/Rejected: sent again after the interval of the answer (60 s if none); no answer or a
+CALLERROR: after 30 s."""
 
 
 def send(cp):
-    payload = cp.boot_payload or {"chargePointModel": "ocpp_cp", "chargePointVendor": "ocpp_cp"}
-    cp.rpc.enqueue(Request("BootNotification", payload, *(cp.boot_listeners or ())))
+    cp.rpc.request("BootNotification", cp.boot_payload or {"chargePointModel": "ocpp_cp",
+                                                          "chargePointVendor": "ocpp_cp"}, cp.boot_listeners)
 
 
 def conf(cp, req, payload):
@@ -16,8 +17,17 @@ def conf(cp, req, payload):
         cp.clock.set_iso(payload["currentTime"])
     except ValueError as e:
         cp.log("BootNotification: bad currentTime (%s); clock not set" % e)
-    cp.boot_answered(status, interval)
+    cp.boot_status = status
+    if status == "Accepted":
+        cp.rpc.only_action = None
+        if interval > 0:
+            cp.config.set("HeartbeatInterval", interval)
+        cp.log("BootNotification accepted")
+    else:
+        interval = interval or 60
+        cp.boot_retry_at = cp.clock.uptime() + interval
+        cp.log("BootNotification %s: retry in %d s" % (status, interval))
 
 
 def failed(cp, req, why):
-    cp.boot_failed()
+    cp.boot_retry_at = cp.clock.uptime() + 30

@@ -22,9 +22,34 @@ def handle(cp, payload):
     before = wanted(cp)
     status = "Accepted"
     for c in (cp.connectors[1:] if cid == 0 else (cp.connectors[cid],)):
-        if c.set_operative(payload["type"] == "Operative") == "Scheduled":
+        if set_operative(c, payload["type"] == "Operative") == "Scheduled":
             status = "Scheduled"
     after = wanted(cp)
     if after != before:
         cp.store.save("avail", json.dumps(after).encode())
     return {"status": status}
+
+
+def set_operative(connector, operative):
+    """'Accepted', or 'Scheduled' while a transaction runs on the connector (then applied when it
+    is over, by Connector.poll). Inoperative drops a session still waiting for the car."""
+    if connector.running() is not None and operative != connector.operative:
+        connector.pending_operative = operative
+        return "Scheduled"
+    connector.pending_operative = None
+    connector.operative = operative
+    if not operative and connector.tx is not None and not connector.tx.started:
+        connector.tx = None
+    return "Accepted"
+
+
+def restore(cp, data):
+    """At start-up (ChargePoint), from the record "avail"."""
+    connectors = cp.connectors
+    try:
+        for i in json.loads(bytes(data).decode()):
+            if 0 < i < len(connectors):
+                connectors[i].operative = False
+    except (ValueError, TypeError):
+        cp.log("stored availability is corrupt: ignored")
+    connectors[0].operative = any(c.operative for c in connectors[1:])

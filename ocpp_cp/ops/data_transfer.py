@@ -5,8 +5,6 @@ From the Central System: cp.data_transfer_handlers[vendorId] = fn(messageId, dat
 (status, data), or None for Accepted. No handler for the vendorId: UnknownVendorId.
 To the Central System: send() (facade dataTransfer). data that is not a string goes as JSON text.
 """
-from ..engine.rpc import Request
-
 SCHEMA = {"vendorId": "s255", "messageId?": "s50", "data?": "s"}
 _STATUS = ("Accepted", "Rejected", "UnknownMessageId", "UnknownVendorId")
 
@@ -35,7 +33,7 @@ def handle(cp, payload):
     return result
 
 
-def send(cp, vendor_id, message_id=None, data=None, listeners=()):
+def send(cp, vendor_id, message_id=None, data=None, listeners=None):
     if not isinstance(vendor_id, str) or not 0 < len(vendor_id) <= 255 or \
             not (message_id is None or isinstance(message_id, str) and len(message_id) <= 50):
         raise ValueError("DataTransfer: vendorId is a string of 1-255 characters, messageId at most 50")
@@ -44,4 +42,4 @@ def send(cp, vendor_id, message_id=None, data=None, listeners=()):
         payload["messageId"] = message_id
     if data is not None:
         payload["data"] = _text(data)
-    return cp.rpc.enqueue(Request("DataTransfer", payload, *listeners))
+    return cp.rpc.request("DataTransfer", payload, listeners)

@@ -1,9 +1,8 @@
 """Heartbeat: sent when nothing else went out for HeartbeatInterval; sets the clock."""
-from ..engine.rpc import Request
 
 
 def send(cp):
-    cp.rpc.enqueue(Request("Heartbeat", {}))
+    cp.rpc.request("Heartbeat", {})
 
 
 def conf(cp, req, payload):

@@ -2,7 +2,7 @@
 clock-aligned samples (Sample.Clock: with the transactionId while one runs on the connector,
 else without). While a transaction runs, the StopTxnSampledData / StopTxnAlignedData measurands
 are kept for its StopTransaction's transactionData too."""
-from ..engine.rpc import Request
+RESIDENT = True  # every sample of a transaction (engine/rpc.py)
 
 
 def send_sample(cp, connector, context, key="MeterValuesSampledData", stamp=None):
@@ -22,7 +22,7 @@ def send_sample(cp, connector, context, key="MeterValuesSampledData", stamp=None
 
     def build(req):
         return {"connectorId": connector.id, "meterValue": [{"timestamp": cp.clock.iso(stamp), "sampledValue": values}]}
-    cp.rpc.enqueue(Request("MeterValues", build))
+    cp.rpc.request("MeterValues", build)
 
 
 def tx_data(cp, connector, tx, context, key, stamp):
@@ -43,7 +43,25 @@ def queue(cp, tx, row):
         if tx.transaction_id is not None:
             payload["transactionId"] = tx.transaction_id
         return payload
-    journal.enqueue("MeterValues", build, (tx, row), "%sm%d" % (tx.id_base, row[0]), row[1])
+    journal.enqueue("MeterValues", build, (tx, row), tx.id_base + "m" + str(row[0]), row[1])
+
+
+def clock_aligned(cp):
+    """From ChargePoint.loop while ClockAlignedDataInterval is set: MeterValues (Sample.Clock,
+    MeterValuesAlignedData) of every connector with samplers at each multiple of the interval
+    from midnight UTC, in a transaction or not."""
+    interval = cp.config.get("ClockAlignedDataInterval")
+    now = cp.clock.now()
+    if now is None:
+        return
+    from ..engine import metering
+    due = cp.next_aligned
+    if due is None or due - now > interval:  # first time, or the clock was set back
+        cp.next_aligned = metering.next_aligned(now, interval)
+    elif now >= due:
+        cp.next_aligned = metering.next_aligned(now, interval)
+        for c in cp.connectors:
+            send_sample(cp, c, "Sample.Clock", "MeterValuesAlignedData", now - now % 86400 % interval)
 
 
 def conf(cp, req, payload):

@@ -6,14 +6,14 @@ first like a local one (cache, else Authorize). A chargingProfile (purpose TxPro
 to the SetChargingProfile listener as a SetChargingProfile payload until smart charging
 exists; without that listener it is ignored (OCPP 1.6, 5.11: a charger without smart charging).
 """
-from ..engine.rpc import call_listener
+from ocpp_cp.engine.rpc import call_listener
 from .set_charging_profile import PROFILE
 
 SCHEMA = {"idTag": "s20", "connectorId?": "i", "chargingProfile?": PROFILE}
 
 
 def _free(c):
-    return c.tx is None and getattr(c, "operative", True)
+    return c.tx is None and c.operative
 
 
 def handle(cp, payload):
@@ -27,7 +27,7 @@ def handle(cp, payload):
     listener = cp.on_receive_request.get("SetChargingProfile")
     if profile is not None and listener is not None and profile["chargingProfilePurpose"] != "TxProfile":
         connector = None  # only a TxProfile may come with a remote start
-    if connector is None or not _free(connector) or not getattr(cp.connectors[0], "operative", True):
+    if connector is None or not _free(connector) or not cp.connectors[0].operative:
         return {"status": "Rejected"}
     # AuthorizeRemoteTxRequests: check the idTag first, as for a card at the charger
     if not connector.begin_session(payload["idTag"], None if cp.config.get("AuthorizeRemoteTxRequests") else True):

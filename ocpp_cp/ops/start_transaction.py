@@ -28,8 +28,8 @@ def conf(cp, req, payload):
     tx.transaction_id = tx_id
     tx.start_done = True
     cp.journal.save(tx)
-    from ..engine.auth_cache import remember
-    remember(cp, tx.id_tag, payload["idTagInfo"])  # the authorization cache (OCPP 1.6 3.5.2)
+    from ..engine import auth_cache
+    auth_cache.remember(cp, tx.id_tag, payload["idTagInfo"])  # the authorization cache (OCPP 1.6 3.5.2)
     if status != "Accepted":
         tx.deauthorized = True
         cp.log("transaction %d: idTag %s is %s" % (tx_id, tx.id_tag, status))

@@ -4,11 +4,7 @@ Central System last confirmed and have lasted MinimumStatusDuration (engine/conn
 An error code that is not an OCPP ChargePointErrorCode goes out as OtherError with the code in
 vendorErrorCode.
 """
-from ..engine.rpc import Request
-
-_CODES = ("ConnectorLockFailure EVCommunicationError GroundFailure HighTemperature InternalError "
-          "LocalListConflict OtherError OverCurrentFailure PowerMeterFailure PowerSwitchFailure "
-          "ReaderFailure ResetFailure UnderVoltage OverVoltage WeakSignal")
+RESIDENT = True  # whenever a status changes (engine/rpc.py)
 
 
 def send(cp, connector):
@@ -24,7 +20,9 @@ def send(cp, connector):
         req.sent = (status, error)
         payload = {"connectorId": c.id, "errorCode": "NoError", "status": status}
         if error is not None:
-            if error in _CODES.split():
+            if error in ("ConnectorLockFailure EVCommunicationError GroundFailure HighTemperature InternalError "
+                         "LocalListConflict OtherError OverCurrentFailure PowerMeterFailure PowerSwitchFailure "
+                         "ReaderFailure ResetFailure UnderVoltage OverVoltage WeakSignal").split():  # OCPP's codes
                 payload["errorCode"] = error
             else:
                 payload["errorCode"] = "OtherError"
@@ -32,7 +30,7 @@ def send(cp, connector):
         if cp.clock.resolve(stamp) is not None:
             payload["timestamp"] = cp.clock.iso(stamp)
         return payload
-    cp.rpc.enqueue(Request("StatusNotification", build, context=connector))
+    cp.rpc.request("StatusNotification", build, None, connector)
 
 
 def conf(cp, req, payload):

@@ -3,7 +3,7 @@
 The board's hook connector.unlock = fn() -> True (Unlocked) / False (UnlockFailed) is set with
 setOnUnlockConnector; without one the answer is NotSupported and nothing is stopped.
 """
-from . import CallError
+from ocpp_cp.engine.rpc import CallError
 
 SCHEMA = {"connectorId": "i"}
 
@@ -13,7 +13,7 @@ def handle(cp, payload):
     if not 0 < cid < len(cp.connectors):
         raise CallError("PropertyConstraintViolation", "no connector %d" % cid)
     connector = cp.connectors[cid]
-    unlock = getattr(connector, "unlock", None)
+    unlock = connector.unlock
     if unlock is None:
         return {"status": "NotSupported"}
     connector.end_session("UnlockCommand")  # a running transaction is stopped first
