@@ -7,7 +7,7 @@ from ocpp_cp import settings
 from ocpp_cp import (OCPP_initialize, OCPP_loop, OCPP_deinitialize, bootNotification,
                      beginSession, endSession, isInSession, ocppPermitsCharge, getConnectorStatus,
                      setEnergyActiveImportSampler, setPowerActiveImportSampler,
-                     setConnectorPluggedSampler, setOnResetExecute)
+                     setConnectorPluggedSampler, setOnResetExecute, setOnUnlockConnector)
 
 hw = None  # the board: relay, plug sensor, meter, card reader, status LED
 
@@ -33,6 +33,7 @@ def setup():
     # ... and how to restart when the Central System asks for a Reset (called after the answer
     # and the StopTransaction have gone out)
     setOnResetExecute(lambda hard: hw.reset())
+    setOnUnlockConnector(hw.unlock)  # the cable lock (None: the board has none, answered NotSupported)
 
     bootNotification("ocpp_cp " + hw.name, "ocpp_cp")  # model, vendor
 

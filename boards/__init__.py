@@ -136,6 +136,10 @@ class Base:
     def read_card(self):
         return None
 
+    # The cable lock, for the Central System's UnlockConnector: a profile with one defines
+    # unlock(self) -> True once unlocked (False: it failed). None: no lock (NotSupported).
+    unlock = None
+
     def idle(self):
         pass
 

@@ -3,6 +3,8 @@
 OCPP_DEMO = "script" (default): plug in, present the card, charge ~6 s, present the card again,
 unplug, finish. Each step waits for what the charger does (the relay), not for a timetable.
 OCPP_DEMO = "interactive" (in a terminal): keys p = plug/unplug, c = present card, q = quit.
+OCPP_DEMO = "remote": a car is plugged in and the Central System drives everything (remote start
+and stop, ...); ends on its Reset or after OCPP_DEMO_SECONDS (default 120).
 Simulated time runs TIME_SCALE times faster: 1 s on the clock = 1 min of charging at 7.4 kW.
 """
 
@@ -29,9 +31,11 @@ class Board(Base):
         Base.__init__(self)
         self.id_tag = settings.get("OCPP_ID_TAG", "DEMO-CARD-01")
         demo = settings.get("OCPP_DEMO", "script")
-        if demo not in ("script", "interactive"):
-            raise settings.SettingsError('settings.toml: OCPP_DEMO must be "script" or "interactive", not %r' % demo)
-        self._plugged = False
+        if demo not in ("script", "interactive", "remote"):
+            raise settings.SettingsError('settings.toml: OCPP_DEMO must be "script", "interactive" or "remote",'
+                                         ' not %r' % demo)
+        self._plugged = demo == "remote"  # remote: the car waits for the Central System
+        self._left = settings.get_int("OCPP_DEMO_SECONDS", 120) * 1000 if self._plugged else None
         self._stage = START
         self._since = self._now()
         self._shown = self._since
@@ -39,7 +43,10 @@ class Board(Base):
         self._buf = ""
         if demo == "interactive":
             self._keys = self._open_keys()
-        if self._keys:
+        if self._left is not None:
+            print("[board] remote: car plugged in; the Central System drives (ends on Reset or after %d s)"
+                  % (self._left // 1000))
+        elif self._keys:
             print("[board] interactive: p = plug in/unplug, c = present card %s, q = quit" % self.id_tag)
         else:
             print("[board] scripted demo: plug in, card %s, charge, card again, unplug" % self.id_tag)
@@ -56,7 +63,15 @@ class Board(Base):
         time.sleep(0.001)  # don't spin a CPU core at 100 %
 
     def reset(self):
+        if self._left is not None:  # remote: end cleanly (code.py closes the connection)
+            print("[board] Reset requested by the Central System: finished")
+            self.finished = True
+            return
         raise SystemExit("[board] Reset requested by the Central System: run code.py again to start over")
+
+    def unlock(self):
+        print("[board] cable unlocked")
+        return True
 
     def _plug(self, on):
         self._plugged = on
@@ -67,6 +82,14 @@ class Board(Base):
         return self.id_tag
 
     def read_card(self):
+        if self._left is not None:
+            now = self._now()
+            self._left -= ticks_diff(now, self._since)  # counted down: any length works
+            self._since = now
+            if self._left <= 0 and not self.finished:
+                print("[board] OCPP_DEMO_SECONDS are over: finished")
+                self.finished = True
+            return None
         if self._keys:
             return self._interactive()
         return self._script()

@@ -17,7 +17,8 @@ from ocpp_cp import settings  # noqa: E402
 @pytest.fixture(autouse=True)
 def clean_settings(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no settings.toml
-    for k in ("OCPP_DEMO", "OCPP_ID_TAG", "OCPP_BOARD", "CIRCUITPY_WIFI_SSID", "CIRCUITPY_WIFI_PASSWORD"):
+    for k in ("OCPP_DEMO", "OCPP_DEMO_SECONDS", "OCPP_ID_TAG", "OCPP_BOARD", "CIRCUITPY_WIFI_SSID",
+              "CIRCUITPY_WIFI_PASSWORD"):
         monkeypatch.delenv(k, raising=False)
     settings.reload()
     yield
@@ -180,6 +181,43 @@ def test_bad_demo_setting(monkeypatch):
     monkeypatch.setenv("OCPP_DEMO", "fast")
     with pytest.raises(settings.SettingsError, match="OCPP_DEMO"):
         desktop.Board()
+
+
+def test_remote_mode(monkeypatch, capsys):
+    """OCPP_DEMO = "remote": plugged in, no cards; the Central System's Reset or OCPP_DEMO_SECONDS ends it."""
+    monkeypatch.setenv("OCPP_DEMO", "remote")
+    monkeypatch.setenv("OCPP_DEMO_SECONDS", "5")
+    clock = Clock()
+    hw = make_desktop(clock)
+    assert "[board] remote: car plugged in" in capsys.readouterr().out
+    assert hw.plugged() and hw.power_w() == 0 and hw.read_card() is None
+    start = hw.energy_wh()
+    hw.set_relay(True)  # a RemoteStartTransaction's transaction runs: the meter runs
+    for _ in range(499):
+        clock.t += 10
+        assert hw.read_card() is None and not hw.finished
+    assert hw.power_w() > 7000 and hw.energy_wh() > start
+    hw.set_relay(False)
+    assert hw.unlock() is True and "[board] cable unlocked" in capsys.readouterr().out
+    clock.t += 10  # 5 s in all
+    assert hw.read_card() is None and hw.finished and hw.plugged()
+    assert "OCPP_DEMO_SECONDS are over" in capsys.readouterr().out
+
+    monkeypatch.delenv("OCPP_DEMO_SECONDS")
+    hw = make_desktop(clock)
+    assert hw._left == 120000  # the default bound
+    hw.reset()  # no SystemExit: code.py ends its loop and closes the connection
+    assert hw.finished and "Reset requested" in capsys.readouterr().out
+
+    monkeypatch.setenv("OCPP_DEMO_SECONDS", "soon")
+    with pytest.raises(settings.SettingsError, match="OCPP_DEMO_SECONDS"):
+        make_desktop(clock)
+
+
+def test_boards_without_a_lock_answer_not_supported():
+    assert boards.Base.unlock is None  # code.py passes it on: UnlockConnector -> NotSupported
+    from boards import feather_esp32s3, pico_w
+    assert pico_w.Board.unlock is None and feather_esp32s3.Board.unlock is None
 
 
 def test_id_tag_setting(monkeypatch):

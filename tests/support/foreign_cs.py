@@ -6,6 +6,9 @@
         fcs.wait_for("Heartbeat", count=1, timeout=10)
         assert fcs.errors() == []
 
+``ForeignCentralSystem(script="drive_core.mjs")`` runs another script of that folder with the
+same conventions (first line ``{"port": N}``, JSON lines, exits when stdin closes).
+
 Needs ``node`` and ``npm ci`` run once in tests/foreign_cs.
 """
 
@@ -22,8 +25,9 @@ FOREIGN_CS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__
 class ForeignCentralSystem:
     """``node server.mjs 0`` in a subprocess; its JSON stdout lines collected in ``lines``."""
 
-    def __init__(self, node="node", startup_timeout=20):
+    def __init__(self, node="node", startup_timeout=20, script="server.mjs"):
         self.node = node
+        self.script = script
         self.startup_timeout = startup_timeout
         self.port = None
         self.lines = []          # every JSON object node printed, in order
@@ -45,7 +49,7 @@ class ForeignCentralSystem:
             raise RuntimeError("`%s` (Node.js >= 17.3) is not on PATH; it runs the foreign "
                                "Central System in %s" % (self.node, FOREIGN_CS_DIR))
         self._proc = subprocess.Popen(
-            [node, "server.mjs", "0"], cwd=FOREIGN_CS_DIR,
+            [node, self.script, "0"], cwd=FOREIGN_CS_DIR,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, encoding="utf-8", errors="replace", bufsize=1)
         for target, stream in ((self._read_stdout, self._proc.stdout),
@@ -160,6 +164,21 @@ class ForeignCentralSystem:
         if err:
             text += "\nstderr:\n" + "\n".join(err[-30:])
         return text
+
+    def wait_line(self, predicate, timeout=10):
+        """Wait until an output line (a dict) satisfies ``predicate``; return the first that does."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                for m in self.lines:
+                    if predicate(m):
+                        return m
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self._proc is not None and self._proc.poll() is not None):
+                    break
+                self._cond.wait(min(0.05, remaining))
+        raise TimeoutError("Timed out after %ss waiting for a line from %s; its output:\n%s"
+                           % (timeout, self.script, self.dump()))
 
     def wait_errors(self, count=1, timeout=10):
         """Wait until at least ``count`` errors were reported; return them."""
