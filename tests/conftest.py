@@ -12,6 +12,9 @@ if ROOT not in [os.path.abspath(p or os.curdir) for p in sys.path]:
 from tools.central_system import CentralSystem  # noqa: E402
 from tests.support.foreign_cs import ForeignCentralSystem  # noqa: E402
 from tests.support.schemas import validate_cp_messages  # noqa: E402
+from tests.support import live  # noqa: E402
+
+sketch = live.sketch  # the fixture: the facade's charge point, deinitialized after the test
 
 
 @pytest.fixture(autouse=True)

@@ -2,33 +2,21 @@
 (ops/authorize.py: LocalPreAuthorize, LocalAuthorizeOffline, AllowOfflineTxForUnknownId),
 ClearCache, AuthorizationCacheEnabled, expiry, the size bound and persistence.
 
-In memory: a ChargePoint on a MemoryConnection, a scripted Central System whose answers carry
-whole idTagInfo objects, FakeTicks. The scripted Central System's clock says 2026-11-21T10:00:00Z.
+In memory (tests/support/cp_bench.py): a ChargePoint on a MemoryConnection, a scripted Central
+System whose answers carry whole idTagInfo objects, FakeTicks. The scripted Central System's clock
+says 2026-11-21T10:00:00Z.
 """
 import json
 
 import pytest
 
 from ocpp_cp.engine import auth_cache
-from ocpp_cp.engine.chargepoint import ChargePoint
 from ocpp_cp.storage import MemoryStore
-from tests.support.memory_cs import FakeTicks, MemoryConnection, ScriptedCentralSystem
-from tests.support.schemas import validate
+from tests.support import cp_bench
+from tests.support.cp_bench import DiskStore
+from tests.support.memory_cs import ScriptedCentralSystem
 
 NOW = "2026-11-21T10:00:00Z"
-
-
-class DiskStore(MemoryStore):
-    """A store that says it survives restarts, and counts its writes."""
-    persistent = True
-
-    def __init__(self):
-        MemoryStore.__init__(self)
-        self.saves = []
-
-    def save(self, name, data):
-        self.saves.append(name)
-        MemoryStore.save(self, name, data)
 
 
 class InfoCentralSystem(ScriptedCentralSystem):
@@ -45,51 +33,22 @@ class InfoCentralSystem(ScriptedCentralSystem):
         return answer
 
 
-class Bench:
-    def __init__(self, store=None, boot=True, **config):
-        self.ticks = FakeTicks()
-        self.conn = MemoryConnection()
-        self.logs = []
-        self.store = store if store is not None else DiskStore()
-        self.cp = ChargePoint(self.conn, connectors=1, ticks_ms=self.ticks, log=self.logs.append,
-                              store=self.store)
-        for key, value in config.items():
-            self.cp.config.set(key, value)
-        self.cs = InfoCentralSystem(self.conn)
-        self.plugged = True
-        self.c1.plugged = lambda: self.plugged
-        if boot:
-            self.step(10)
-            assert self.cp.accepted
+class Bench(cp_bench.Bench):
+    """The shared bench (tests/support/cp_bench.py) with one connector, plugged in, no meter, a
+    DiskStore, the InfoCentralSystem, and config keys set before the first loop."""
 
-    @property
-    def c1(self):
-        return self.cp.connector(1)
+    def __init__(self, store=None, boot=True, **config):
+        cp_bench.Bench.__init__(self, store=store if store is not None else DiskStore(), boot=boot,
+                                config=config, cs=InfoCentralSystem, hw={1: {"plugged": True}})
 
     @property
     def cache(self):
         return auth_cache.get(self.cp)
 
-    def step(self, n=1, ms=10):
-        for _ in range(n):
-            self.cp.loop()
-            self.cs.pump()
-            self.ticks.advance(ms)
-
-    def run(self, total_ms, ms=100):
-        for _ in range(total_ms // ms):
-            self.step(1, ms)
-
-    def actions(self):
-        return [a for a, p in self.cs.calls if a != "StatusNotification"]
-
     def ask(self, action, payload):
-        msg_id = self.cs.call(action, payload)
-        self.step(3)
-        if msg_id in self.cs.results:
-            validate(action, self.cs.results[msg_id], response=True)
-            return self.cs.results[msg_id]
-        return ("error",) + tuple(self.cs.call_errors[msg_id])
+        """The answer payload, or ("error", code, text, details)."""
+        kind, answer = cp_bench.Bench.ask(self, action, payload, steps=3)
+        return answer if kind == "result" else ("error",) + tuple(answer)
 
     def authorize(self, tag, info=None):
         """Let the Central System answer an Authorize for tag (fills the cache)."""

@@ -11,16 +11,8 @@ import pytest
 
 from ocpp_cp import facade as F
 from ocpp_cp.engine.clock import parse_iso
+from tests.support.live import boot, loop_until
 from tools.central_system import CallErrorReceived
-
-
-def loop_until(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        F.OCPP_loop()
-        time.sleep(0.002)
 
 
 class Charger:
@@ -29,18 +21,15 @@ class Charger:
     def __init__(self, cs, cp_id, connectors=1):
         self.cs = cs
         self.cp_id = cp_id
-        self.plugged = {}
-        self.wh = {}
-        F.OCPP_initialize(cs.url(cp_id), connectors=connectors, log=lambda m: None)
-        for i in range(1, connectors + 1):
-            self.plugged[i] = False
-            self.wh[i] = 1000 * i
+        self.plugged = dict((i, False) for i in range(1, connectors + 1))
+        self.wh = dict((i, 1000 * i) for i in range(1, connectors + 1))
+        boot(cs, cp_id, model="CpSide", setup=self.wire, connectors=connectors)
+        loop_until(lambda: all(self.status(i) == "Available" for i in range(connectors + 1)))
+
+    def wire(self):
+        for i in self.plugged:
             F.setConnectorPluggedSampler((lambda i: lambda: self.plugged[i])(i), connectorId=i)
             F.setEnergyActiveImportSampler((lambda i: lambda: self.wh[i])(i), connectorId=i)
-        F.bootNotification("CpSide", "ocpp_cp")
-        cs.wait_for("BootNotification", cp_id=cp_id, pump=F.OCPP_loop)
-        loop_until(lambda: F.getChargePoint().accepted)
-        loop_until(lambda: all(self.status(i) == "Available" for i in range(connectors + 1)))
 
     def call(self, action, payload):
         return self.cs.call(self.cp_id, action, payload, pump=F.OCPP_loop)
@@ -62,12 +51,6 @@ class Charger:
         loop_until(lambda: F.getTransactionId(connector_id) > 0)
         self.wait_status(connector_id, "Charging")
         return F.getTransactionId(connector_id)
-
-
-@pytest.fixture
-def sketch():
-    yield
-    F.OCPP_deinitialize()
 
 
 # ---------------------------------------------------------------- ChangeAvailability

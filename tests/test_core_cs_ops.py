@@ -9,17 +9,16 @@ StopTransaction reason). The central_system fixture validates every frame the ch
 against the official OCPP 1.6 schemas at teardown.
 """
 import json
-import time
 
 import pytest
 
 import ocpp_cp
-from ocpp_cp import (OCPP_deinitialize, OCPP_initialize, OCPP_loop, beginSession, bootNotification,
-                     dataTransfer, getTransactionId, isInSession, setConnectorPluggedSampler,
-                     setEnergyActiveImportSampler, setOnDataTransfer, setOnReceiveRequest, setOnResetExecute,
-                     setOnResetNotify, setOnResetReceiveReq, setOnSetChargingProfileRequest,
-                     setOnUnlockConnector, setRequestHandler)
+from ocpp_cp import (OCPP_loop, beginSession, dataTransfer, getTransactionId, isInSession,
+                     setConnectorPluggedSampler, setEnergyActiveImportSampler, setOnDataTransfer,
+                     setOnReceiveRequest, setOnResetExecute, setOnResetNotify, setOnResetReceiveReq,
+                     setOnSetChargingProfileRequest, setOnUnlockConnector, setRequestHandler)
 from ocpp_cp.storage import MemoryStore
+from tests.support.live import boot, loop_until, settle
 from tests.support.schemas import validate_cp_messages
 from tools.central_system import CallErrorReceived
 
@@ -28,43 +27,18 @@ PROFILE = {"chargingProfileId": 3, "stackLevel": 0, "chargingProfilePurpose": "T
                "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 13.5}]}}
 
 
-@pytest.fixture
-def sketch():
-    logs = []
-    yield logs
-    OCPP_deinitialize()
-
-
-def loop_until(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        OCPP_loop()
-        time.sleep(0.002)
-
-
-def settle(seconds=0.2):
-    """Run the loop a little (to see that nothing else is sent)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        OCPP_loop()
-        time.sleep(0.002)
-
-
 class Charger:
     """A booted charge point with plugs and a meter per connector, and shortcuts for the tests."""
 
     def __init__(self, cs, cp_id, logs, connectors=1):
         self.cs, self.id = cs, cp_id
         self.plugged = {i: True for i in range(1, connectors + 1)}
-        OCPP_initialize(cs.url(cp_id), log=logs.append, connectors=connectors, store=MemoryStore())
+        boot(cs, cp_id, logs, model="CS ops", setup=self.wire, connectors=connectors, store=MemoryStore())
+
+    def wire(self):
         for i in self.plugged:
             setEnergyActiveImportSampler(lambda: 5000, connectorId=i)
             setConnectorPluggedSampler((lambda i: lambda: self.plugged[i])(i), connectorId=i)
-        bootNotification("CS ops", "ocpp_cp")
-        cs.wait_for("BootNotification", cp_id=cp_id, pump=OCPP_loop)
-        loop_until(lambda: self.cp.accepted)
 
     @property
     def cp(self):

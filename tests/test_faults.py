@@ -9,10 +9,10 @@ Each session must reach the Central System as exactly one StartTransaction and o
 StopTransaction message (repeats keep their message id), with the right meterStop, in order.
 Every wait is bounded; nothing asserts on timing.
 """
+import functools
 import json
 import os
 import queue
-import socket
 import subprocess
 import sys
 import threading
@@ -20,11 +20,10 @@ import time
 
 import pytest
 
-import ocpp_cp
-from ocpp_cp import (OCPP_deinitialize, OCPP_initialize, OCPP_loop, beginSession, bootNotification,
-                     endSession, getConnectionState, getTransactionId, setConnectorPluggedSampler,
-                     setEnergyActiveImportSampler)
+from ocpp_cp import OCPP_loop, beginSession, endSession, getConnectionState, getTransactionId
 from ocpp_cp.engine.clock import parse_iso
+from tests.support import live
+from tests.support.live import Car, boot, free_port
 from tools.central_system import CentralSystem
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -221,42 +220,14 @@ def test_sigkill_at_each_step_then_restart_on_the_same_store(central_system, tmp
 
 # ---------------------------------------------------------------- in-process: real sockets
 
-class Car:
-    def __init__(self):
-        self.plugged = True
-        self.wh = 20000
-
-    def wire(self):
-        setEnergyActiveImportSampler(lambda: self.wh)
-        setConnectorPluggedSampler(lambda: self.plugged)
-
-
-def loop_until(predicate, timeout=15, what="condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(what)
-        OCPP_loop()
-        time.sleep(0.002)
-
-
-@pytest.fixture
-def sketch():
-    logs = []
-    yield logs
-    OCPP_deinitialize()
+loop_until = functools.partial(live.loop_until, timeout=15, what="condition")
 
 
 def start_cp(cs, cp_id, logs, **config):
-    OCPP_initialize(cs.url(cp_id), log=logs.append)
-    cp = ocpp_cp.getChargePoint()
-    for key, value in dict({"MeterValueSampleInterval": 1, "OcppCpMessageTimeout": 3,
-                            "TransactionMessageRetryInterval": 1}, **config).items():
-        cp.config.set(key, value)
-    car = Car()
-    car.wire()
-    bootNotification("faults", "ocpp_cp")
-    loop_until(lambda: cp.accepted, what="boot")
+    car = Car(20000, plugged=True)
+    cp = boot(cs, cp_id, logs, model="faults", wait_for_boot=False, timeout=15, setup=car.wire,
+              config=dict({"MeterValueSampleInterval": 1, "OcppCpMessageTimeout": 3,
+                           "TransactionMessageRetryInterval": 1}, **config))
     return cp, car
 
 
@@ -338,14 +309,6 @@ def test_callerrors_are_retried_with_new_ids_then_delivered_once(central_system,
     loop_until(lambda: cp.journal.txs == [], what="given up")
     assert len([m for m in cs.messages if m["action"] == "StopTransaction" and m["type"] == 2]) == 3
     assert any("dropped after 3 attempts" in line for line in sketch)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_session_before_any_boot_answer_and_reboot_before_clock_sync(tmp_path):

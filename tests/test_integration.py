@@ -7,58 +7,22 @@ against the official OCPP 1.6 schemas at teardown.
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 import ocpp_cp
-from ocpp_cp import (OCPP_deinitialize, OCPP_initialize, OCPP_loop, beginSession, bootNotification,
-                     endSession, getConnectorStatus, getTransactionId, isInSession, ocppPermitsCharge,
-                     setConnectorPluggedSampler, setEnergyActiveImportSampler, setPowerActiveImportSampler)
+from ocpp_cp import (OCPP_initialize, OCPP_loop, beginSession, bootNotification, endSession, getConnectorStatus,
+                     getTransactionId, isInSession, ocppPermitsCharge, setConnectorPluggedSampler,
+                     setEnergyActiveImportSampler)
+from tests.support.live import Car, boot, loop_until
 from tools.central_system import CallErrorReceived, CentralSystem
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-class Car:
-    """What a board would read: plug and meter."""
-
-    def __init__(self):
-        self.plugged = False
-        self.wh = 10000
-
-    def wire(self):
-        setEnergyActiveImportSampler(lambda: self.wh)
-        setPowerActiveImportSampler(lambda: 3600)
-        setConnectorPluggedSampler(lambda: self.plugged)
-
-
-@pytest.fixture
-def sketch():
-    logs = []
-    yield logs
-    OCPP_deinitialize()
-
-
-def loop_until(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        OCPP_loop()
-        time.sleep(0.002)
-
-
-def boot(cs, cp_id, logs, **options):
-    OCPP_initialize(cs.url(cp_id), log=logs.append, **options)
-    bootNotification("Integration", "ocpp_cp")
-    cs.wait_for("BootNotification", cp_id=cp_id, pump=OCPP_loop)
-    loop_until(lambda: ocpp_cp.getChargePoint().accepted)
-
-
 def test_full_session_with_plug_and_card(central_system, sketch):
     cs = central_system
-    car = Car()
+    car = Car(10000, power=3600)
     OCPP_initialize(cs.url("CP_1"), log=sketch.append)
     car.wire()
     booted = []
@@ -97,7 +61,7 @@ def test_full_session_with_plug_and_card(central_system, sketch):
 
 def test_remote_start_and_stop(central_system, sketch):
     cs = central_system
-    car = Car()
+    car = Car(10000, power=3600)
     boot(cs, "CP_R", sketch)
     car.wire()
     car.plugged = True
@@ -176,7 +140,7 @@ def test_basic_auth(sketch):
 
 def test_reconnect_resends_transaction_messages(central_system, sketch):
     cs = central_system
-    car = Car()
+    car = Car(10000, power=3600)
     boot(cs, "CP_D", sketch)
     car.wire()
     car.plugged = True

@@ -12,10 +12,10 @@ import pytest
 from ocpp_cp.engine.chargepoint import ChargePoint
 from ocpp_cp.engine.clock import format_iso, parse_iso
 from ocpp_cp.storage import MemoryStore
+from tests.support.cp_bench import ENERGY, Bench
 from tests.support.memory_cs import FakeTicks, MemoryConnection, ScriptedCentralSystem
 from tests.support.schemas import validate
 
-ENERGY = "Energy.Active.Import.Register"
 T0 = parse_iso("2026-11-21T10:00:00Z")
 
 
@@ -23,8 +23,8 @@ class IdCS(ScriptedCentralSystem):
     """Records message ids; answers a repeated id as before; CALLERRORs a given number of times;
     its clock follows the test's ticks."""
 
-    def __init__(self, ticks):
-        ScriptedCentralSystem.__init__(self, MemoryConnection())
+    def __init__(self, conn, ticks):
+        ScriptedCentralSystem.__init__(self, conn)
         self.ticks = ticks
         self.frames = []        # (msg_id, action, payload) of every CP CALL, repeats included
         self.answers = {}       # msg id -> answer payload
@@ -77,40 +77,19 @@ class IdCS(ScriptedCentralSystem):
         return out
 
 
-class Rig:
+class Rig(Bench):
+    """The shared bench (tests/support/cp_bench.py), not booted: plugged in, an energy meter per
+    connector, MeterValueSampleInterval 10 s, a plain MemoryStore, the IdCS."""
+
     def __init__(self, store=None, connectors=1, connected=True, **config):
-        self.store = store if store is not None else MemoryStore()
-        self.ticks = FakeTicks()
-        self.cs = IdCS(self.ticks)
-        self.connectors = connectors
-        self.hw = dict((i, {"plugged": True, "energy": 1000 * i}) for i in range(1, connectors + 1))
-        self.config = dict({"MeterValueSampleInterval": 10}, **config)
-        self.logs = []
-        self.boot(connected)
+        Bench.__init__(self, connectors, store=store if store is not None else MemoryStore(), boot=False,
+                       connected=connected, config=dict({"MeterValueSampleInterval": 10}, **config),
+                       hw=dict((i, {"plugged": True, "energy": 1000 * i}) for i in range(1, connectors + 1)),
+                       cs=lambda conn: IdCS(conn, self.ticks))
 
     def boot(self, connected=True):
         """A (re)start: a new ChargePoint on the same store; time goes on."""
-        self.conn = MemoryConnection(connected)
-        self.cs.conn = self.conn
-        self.cp = ChargePoint(self.conn, connectors=self.connectors, ticks_ms=self.ticks, store=self.store,
-                              log=self.logs.append)
-        for key, value in self.config.items():
-            self.cp.config.set(key, value)
-        for i, hw in self.hw.items():
-            c = self.cp.connector(i)
-            c.plugged = (lambda hw: lambda: hw["plugged"])(hw)
-            c.meter.add(ENERGY, (lambda hw: lambda: hw["energy"])(hw))
-        return self.cp
-
-    def step(self, n=1, ms=10):
-        for _ in range(n):
-            self.cp.loop()
-            self.cs.pump()
-            self.ticks.advance(ms)
-
-    def run(self, total_ms, ms=100):
-        for _ in range(total_ms // ms):
-            self.step(1, ms)
+        return self.restart(connected)
 
     def charge(self, seconds, connector=1, wh_per_10s=100):
         for _ in range(seconds // 10):

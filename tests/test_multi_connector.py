@@ -10,6 +10,7 @@ import pytest
 import ocpp_cp
 from ocpp_cp import facade as F
 from tests.support.cp_bench import ENERGY, Bench
+from tests.support.live import Car, loop_until
 
 # facade calls about one connector: each takes connectorId (default 1)
 CONNECTOR_CALLS = (
@@ -64,35 +65,12 @@ def test_two_overlapping_transactions_in_memory():
 
 # ---------------------------------------------------------------- real socket
 
-class Car:
-    def __init__(self, wh):
-        self.plugged = False
-        self.wh = wh
-
-
-def loop_until(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError("condition not reached")
-        F.OCPP_loop()
-        time.sleep(0.002)
-
-
-@pytest.fixture
-def sketch():
-    yield
-    F.OCPP_deinitialize()
-
-
 def test_two_overlapping_transactions_against_the_dev_central_system(central_system, sketch):
     cs = central_system
-    cars = {1: Car(10000), 2: Car(50000)}
+    cars = {1: Car(10000, power=3000), 2: Car(50000, power=6000)}
     F.OCPP_initialize(cs.url("CP_M"), connectors=2, log=lambda m: None)
     for i, car in cars.items():
-        F.setEnergyActiveImportSampler((lambda c: lambda: c.wh)(car), connectorId=i)
-        F.setPowerActiveImportSampler((lambda i: lambda: 3000 * i)(i), connectorId=i)
-        F.setConnectorPluggedSampler((lambda c: lambda: c.plugged)(car), connectorId=i)
+        car.wire(i)
     F.bootNotification("Twin", "ocpp_cp")
     cs.wait_for("BootNotification", pump=F.OCPP_loop)
     loop_until(lambda: F.getChargePoint().accepted)

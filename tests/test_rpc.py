@@ -2,81 +2,23 @@
 queue, boot gating, Heartbeat, transaction-message retries, malformed frames, and the
 GetConfiguration / ChangeConfiguration operations (ocpp_cp.engine.config).
 
-Everything runs on a MemoryConnection with a ScriptedCentralSystem and FakeTicks.
+Everything runs on the in-memory bench (tests/support/cp_bench.py): a MemoryConnection, a
+ScriptedCentralSystem and FakeTicks.
 """
+import functools
 import json
 
 import pytest
 
-from ocpp_cp.engine.chargepoint import ChargePoint, listeners
-from tests.support.memory_cs import FakeTicks, MemoryConnection, ScriptedCentralSystem
+from ocpp_cp.engine.chargepoint import listeners
+from tests.support import cp_bench
+from tests.support.cp_bench import Wire
 from tests.support.schemas import validate
 
 
-class Wire(MemoryConnection):
-    """A MemoryConnection that also keeps every frame the charge point sent, with its tick."""
-
-    def __init__(self, ticks, connected=True):
-        super().__init__(connected)
-        self.ticks = ticks
-        self.sent = []  # (ticks.now, decoded frame)
-
-    def send(self, text):
-        ok = super().send(text)
-        if ok:
-            self.sent.append((self.ticks.now, json.loads(text)))
-        return ok
-
-    def calls(self, action=None):
-        """CALL frames [2, id, action, payload] sent so far (optionally of one action)."""
-        return [f for t, f in self.sent if f[0] == 2 and (action is None or f[2] == action)]
-
-    def call_times(self, action):
-        return [t for t, f in self.sent if f[0] == 2 and f[2] == action]
-
-
-class Bench:
-    def __init__(self, connectors=1, boot_status="Accepted", boot_interval=300, start=1000):
-        self.ticks = FakeTicks(start)
-        self.conn = Wire(self.ticks)
-        self.logs = []
-        self.cp = ChargePoint(self.conn, connectors=connectors, ticks_ms=self.ticks, log=self.logs.append)
-        self.cs = ScriptedCentralSystem(self.conn)
-        self.cs.boot_status = boot_status
-        self.cs.boot_interval = boot_interval
-
-    def step(self, n=1, ms=10):
-        for _ in range(n):
-            self.cp.loop()
-            self.cs.pump()
-            self.ticks.advance(ms)
-
-    def run(self, total_ms, ms=100):
-        for _ in range(total_ms // ms):
-            self.step(1, ms)
-
-    def boot(self):
-        self.step(10)
-        assert self.cp.accepted
-        # every connector, 0 included, reported once
-        assert self.cs.count("StatusNotification") == len(self.cp.connectors)
-        return self
-
-    def actions(self):
-        return [a for a, p in self.cs.calls]
-
-    def ask(self, action, payload, steps=2):
-        """A CS->CP call; returns ('result', payload) or ('error', [code, text, details]) or None."""
-        msg_id = self.cs.call(action, payload)
-        self.step(steps)
-        if msg_id in self.cs.results:
-            return "result", self.cs.results[msg_id]
-        if msg_id in self.cs.call_errors:
-            return "error", self.cs.call_errors[msg_id]
-        return None
-
-    def inject(self, frame):
-        self.conn.inbox.append(frame if isinstance(frame, str) else json.dumps(frame))
+# the shared bench (tests/support/cp_bench.py) without samplers, booted by .boot(); ask() gives the
+# charge point 2 loops; actions() lists every action
+Bench = functools.partial(cp_bench.Bench, plug=False, meter=False, boot=False, ask_steps=2, hide=())
 
 
 class Recorder:

@@ -5,90 +5,20 @@ StatusNotification, RemoteStart/StopTransaction, Reset.
 Samplers (plug, energy, power, EV wants energy) are plain lambdas over a dict the test changes.
 Every CP->CS CALL payload is also checked against the OCPP 1.6 JSON schemas.
 """
-import json
-
 import pytest
 
-from ocpp_cp.engine.chargepoint import ChargePoint
 from ocpp_cp.engine.clock import parse_iso
-from tests.support.memory_cs import FakeTicks, MemoryConnection, ScriptedCentralSystem
-from tests.support.schemas import validate
-
-ENERGY = "Energy.Active.Import.Register"
-POWER = "Power.Active.Import"
+from tests.support import cp_bench
+from tests.support.cp_bench import ENERGY, POWER
 
 
-class Wire(MemoryConnection):
-    """A MemoryConnection that also keeps every frame the charge point sent, with its tick."""
-
-    def __init__(self, ticks):
-        super().__init__()
-        self.ticks = ticks
-        self.sent = []
-
-    def send(self, text):
-        ok = super().send(text)
-        if ok:
-            self.sent.append((self.ticks.now, json.loads(text)))
-        return ok
-
-    def calls(self, action):
-        return [f for t, f in self.sent if f[0] == 2 and f[2] == action]
-
-
-class Bench:
-    def __init__(self, connectors=1, plug=True, meter=True):
-        self.ticks = FakeTicks()
-        self.conn = Wire(self.ticks)
-        self.logs = []
-        self.cp = ChargePoint(self.conn, connectors=connectors, ticks_ms=self.ticks, log=self.logs.append)
-        self.cs = ScriptedCentralSystem(self.conn)
-        self.hw = {"plugged": False, "energy": 1000, "power": 7400, "wants": True}
-        c = self.cp.connector(1)
-        if plug:
-            c.plugged = lambda: self.hw["plugged"]
-        if meter:
-            c.meter.add(ENERGY, lambda: self.hw["energy"])
-            c.meter.add(POWER, lambda: self.hw["power"])
-        self.step(10)
-        assert self.cp.accepted
-
-    @property
-    def c1(self):
-        return self.cp.connector(1)
-
-    def step(self, n=1, ms=10):
-        for _ in range(n):
-            self.cp.loop()
-            self.cs.pump()
-            self.ticks.advance(ms)
-
-    def run(self, total_ms, ms=100):
-        for _ in range(total_ms // ms):
-            self.step(1, ms)
-
-    def actions(self, exclude=("StatusNotification",)):
-        return [a for a, p in self.cs.calls if a not in exclude]
-
-    def statuses(self, connector_id=1):
-        return [p["status"] for a, p in self.cs.calls
-                if a == "StatusNotification" and p["connectorId"] == connector_id]
-
-    def ask(self, action, payload, steps=2):
-        msg_id = self.cs.call(action, payload)
-        self.step(steps)
-        if msg_id in self.cs.results:
-            return "result", self.cs.results[msg_id]
-        if msg_id in self.cs.call_errors:
-            return "error", self.cs.call_errors[msg_id]
-        return None
-
-    def inject(self, frame):
-        self.conn.inbox.append(json.dumps(frame))
-
-    def check_schemas(self):
-        for action, payload in self.cs.calls:
-            validate(action, payload)
+def Bench(connectors=1, plug=True, meter=True):
+    """The shared bench (tests/support/cp_bench.py), booted, with samplers on connector 1 only and
+    its hardware as b.hw; ask() gives the charge point 2 loops."""
+    hw = {"plugged": False, "energy": 1000, "power": 7400, "wants": True}
+    b = cp_bench.Bench(connectors, plug=plug, meter=meter, hw={1: hw}, ask_steps=2)
+    b.hw = hw
+    return b
 
 
 @pytest.fixture

@@ -23,10 +23,9 @@ import random
 
 import pytest
 
-from ocpp_cp.engine.chargepoint import ChargePoint
 from ocpp_cp.engine.rpc import CallError, find_operation
 from ocpp_cp.engine.validate import check, unknown_action_code
-from tests.support.memory_cs import FakeTicks, MemoryConnection, ScriptedCentralSystem
+from tests.support import cp_bench
 from tests.support.schemas import SCHEMA_DIR, get_validator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -307,20 +306,9 @@ def test_schema_fields_match_the_official_ones():
 
 # ---------------------------------------------------------------- through the charge point's dispatch
 
-class Bench:
-    def __init__(self):
-        self.ticks = FakeTicks()
-        self.conn = MemoryConnection()
-        self.cp = ChargePoint(self.conn, connectors=2, ticks_ms=self.ticks, log=lambda m: None)
-        self.cs = ScriptedCentralSystem(self.conn)
-        for _ in range(10):
-            self.step()
-        assert self.cp.accepted
-
-    def step(self):
-        self.cp.loop()
-        self.cs.pump()
-        self.ticks.advance(10)
+def Bench():
+    """The shared bench (tests/support/cp_bench.py): two connectors, no samplers, booted."""
+    return cp_bench.Bench(connectors=2, plug=False, meter=False)
 
 
 @pytest.mark.parametrize("action", ACTIONS)

@@ -19,6 +19,7 @@ import websockets
 from websockets.asyncio.server import serve
 
 from ocpp_cp.transport.driver import WebSocketConnection
+from tests.support.live import free_port
 
 GOOD_AUTH = "Basic " + base64.b64encode(b"cp1:good").decode()
 
@@ -141,14 +142,6 @@ def receive_one(conn, timeout=5.0):
 
 def retry_delays(lines):
     return [int(x.split("retrying in ")[1].split()[0]) for x in lines if "retrying in" in x]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ---- real server -------------------------------------------------------
