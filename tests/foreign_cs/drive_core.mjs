@@ -18,6 +18,8 @@
 
 import rpc from 'ocpp-rpc';
 
+import { answerChargePoint, logFrames, out, serve } from './common.mjs';
+
 const { RPCServer } = rpc;
 
 const port = Number(process.argv[2] ?? 0);
@@ -26,10 +28,6 @@ const CALL_TIMEOUT_MS = 10000;   // an answer must come within this
 const FOLLOW_MS = 10000;         // follow-up messages must come within this
 const SETTLE_MS = 300;           // a step that expects no follow-up watches this long
 const DRIVE_TIMEOUT_MS = 120000; // the whole drive
-
-function out(obj) {
-    process.stdout.write(JSON.stringify(obj) + '\n');
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -44,7 +42,6 @@ async function waitFor(predicate, ms) {
     return true;
 }
 
-let lastTransactionId = 0;
 let validationErrors = 0;
 let driving = false;
 
@@ -59,42 +56,13 @@ server.auth((accept) => accept());
 server.on('client', (client) => {
     const cpId = client.identity;
     out({ dir: 'event', cp_id: cpId, event: 'connected', protocol: client.protocol });
-    const callActions = { 'cp->cs': new Map(), 'cs->cp': new Map() };
     const cpCalls = [];          // the charge point's CALLs: {action, payload, id, answer}
     const byId = new Map();
     const state = { closed: null, expectRefusal: null };
 
-    client.on('message', ({ message, outbound }) => {
-        const dir = outbound ? 'cs->cp' : 'cp->cs';
-        const other = outbound ? 'cp->cs' : 'cs->cp';
-        const msg = typeof message === 'string' ? message : message.toString('utf8');
-        let frame;
-        try {
-            frame = JSON.parse(msg);
-        } catch (e) {
-            out({ dir, cp_id: cpId, type: null, raw: msg });
-            return;
-        }
-        if (!Array.isArray(frame) || ![2, 3, 4].includes(frame[0])) {
-            out({ dir, cp_id: cpId, type: null, raw: msg });
-            return;
-        }
-        const [type, id] = frame;
-        if (type === 2) {
-            callActions[dir].set(id, frame[2]);
-            out({ dir, cp_id: cpId, type, id, action: frame[2], payload: frame[3] ?? null });
-            if (!outbound) {
-                const entry = { action: frame[2], payload: frame[3] ?? null, id };
-                cpCalls.push(entry);
-                byId.set(id, entry);
-            }
-        } else if (type === 3) {
-            out({ dir, cp_id: cpId, type, id, action: callActions[other].get(id) ?? null,
-                  payload: frame[2] ?? null });
-        } else {
-            out({ dir, cp_id: cpId, type, id, action: callActions[other].get(id) ?? null,
-                  payload: { errorCode: frame[2], errorDescription: frame[3], errorDetails: frame[4] } });
-        }
+    logFrames(client, cpId, (entry) => {
+        cpCalls.push(entry);
+        byId.set(entry.id, entry);
     });
 
     client.on('strictValidationFailure', ({ messageId, method, params, result, error, outbound, isCall }) => {
@@ -132,17 +100,7 @@ server.on('client', (client) => {
             return answer;
         });
     }
-    handle('BootNotification', () => ({ status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 }));
-    handle('Heartbeat', () => ({ currentTime: new Date().toISOString() }));
-    handle('Authorize', () => ({ idTagInfo: { status: 'Accepted' } }));
-    handle('StartTransaction', () => {
-        lastTransactionId += 1;
-        return { transactionId: lastTransactionId, idTagInfo: { status: 'Accepted' } };
-    });
-    handle('StopTransaction', (params) => (params && params.idTag ? { idTagInfo: { status: 'Accepted' } } : {}));
-    handle('StatusNotification', () => ({}));
-    handle('MeterValues', () => ({}));
-    handle('DataTransfer', () => ({ status: 'Accepted' }));
+    answerChargePoint(handle);
 
     if (driving) {
         out({ dir: 'event', cp_id: cpId, event: 'not driven: a drive is already running' });
@@ -444,20 +402,4 @@ async function drive(client, cpId, cpCalls, state) {
     };
 }
 
-const httpServer = await server.listen(port, host);
-out({ port: httpServer.address().port });
-
-async function shutdown() {
-    try {
-        await server.close({ code: 1001, reason: 'Central System stopping', force: true });
-    } catch (e) {
-        // ignore
-    }
-    process.exit(0);
-}
-
-process.stdin.on('end', shutdown);
-process.stdin.on('error', shutdown);
-process.stdin.resume();
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+await serve(server, port, host);

@@ -12,20 +12,12 @@
 
 import rpc from 'ocpp-rpc';
 
+import { answerChargePoint, logFrames, out, serve } from './common.mjs';
+
 const { RPCServer } = rpc;
 
 const port = Number(process.argv[2] ?? 0);
 const host = '127.0.0.1';
-
-function out(obj) {
-    process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-function now() {
-    return new Date().toISOString();
-}
-
-let lastTransactionId = 0;
 
 const server = new RPCServer({
     protocols: ['ocpp1.6'],
@@ -39,39 +31,8 @@ server.auth((accept, reject, handshake) => {
 
 server.on('client', (client) => {
     const cpId = client.identity;
-    // uniqueId -> action, per direction of the CALL
-    const callActions = { 'cp->cs': new Map(), 'cs->cp': new Map() };
-
     out({ dir: 'event', cp_id: cpId, event: 'connected', protocol: client.protocol });
-
-    client.on('message', ({ message, outbound }) => {
-        const dir = outbound ? 'cs->cp' : 'cp->cs';
-        const other = outbound ? 'cp->cs' : 'cs->cp';
-        const msg = typeof message === 'string' ? message : message.toString('utf8');
-        let frame;
-        try {
-            frame = JSON.parse(msg);
-        } catch (e) {
-            out({ dir, cp_id: cpId, type: null, raw: msg });  // ocpp-rpc reports a badMessage
-            return;
-        }
-        if (!Array.isArray(frame) || ![2, 3, 4].includes(frame[0])) {
-            out({ dir, cp_id: cpId, type: null, raw: msg });
-            return;
-        }
-        const [type, id] = frame;
-        if (type === 2) {
-            callActions[dir].set(id, frame[2]);
-            out({ dir, cp_id: cpId, type, id, action: frame[2], payload: frame[3] ?? null });
-        } else if (type === 3) {
-            out({ dir, cp_id: cpId, type, id, action: callActions[other].get(id) ?? null,
-                  payload: frame[2] ?? null });
-        } else {
-            out({ dir, cp_id: cpId, type, id, action: callActions[other].get(id) ?? null,
-                  payload: { errorCode: frame[2], errorDescription: frame[3],
-                             errorDetails: frame[4] } });
-        }
-    });
+    logFrames(client, cpId);
 
     client.on('strictValidationFailure', ({ messageId, method, params, result, error, outbound, isCall }) => {
         out({
@@ -93,46 +54,7 @@ server.on('client', (client) => {
               reason: reason ? String(reason) : '' });
     });
 
-    client.handle('BootNotification', () => ({
-        status: 'Accepted',
-        currentTime: now(),
-        interval: 300,
-    }));
-
-    client.handle('Heartbeat', () => ({ currentTime: now() }));
-
-    client.handle('Authorize', () => ({ idTagInfo: { status: 'Accepted' } }));
-
-    client.handle('StartTransaction', () => {
-        lastTransactionId += 1;
-        return { transactionId: lastTransactionId, idTagInfo: { status: 'Accepted' } };
-    });
-
-    client.handle('StopTransaction', ({ params }) => (
-        params && params.idTag ? { idTagInfo: { status: 'Accepted' } } : {}
-    ));
-
-    client.handle('StatusNotification', () => ({}));
-    client.handle('MeterValues', () => ({}));
-    client.handle('DataTransfer', () => ({ status: 'Accepted' }));
-    client.handle('DiagnosticsStatusNotification', () => ({}));
-    client.handle('FirmwareStatusNotification', () => ({}));
+    answerChargePoint((action, fn) => client.handle(action, ({ params }) => fn(params)));
 });
 
-const httpServer = await server.listen(port, host);
-out({ port: httpServer.address().port });
-
-async function shutdown() {
-    try {
-        await server.close({ code: 1001, reason: 'Central System stopping', force: true });
-    } catch (e) {
-        // ignore
-    }
-    process.exit(0);
-}
-
-process.stdin.on('end', shutdown);
-process.stdin.on('error', shutdown);
-process.stdin.resume();
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+await serve(server, port, host);
